@@ -1,0 +1,156 @@
+//===- DNNAttrs.td - dnn attributes and enums --------------*- tablegen -*-===//
+//
+// Hardware attributes (target GPU, per-op mapping) and the enums the dnn ops
+// use.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DNN_DIALECT_DNN_IR_DNNATTRS_TD
+#define DNN_DIALECT_DNN_IR_DNNATTRS_TD
+
+include "dnn/Dialect/DNN/IR/DNNBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def DNN_ActivationKind : I32EnumAttr<"ActivationKind",
+    "element-wise activation function", [
+      I32EnumAttrCase<"relu", 0>,
+      I32EnumAttrCase<"relu6", 1>,
+      I32EnumAttrCase<"sigmoid", 2>,
+      I32EnumAttrCase<"tanh", 3>,
+      I32EnumAttrCase<"gelu", 4>,
+      I32EnumAttrCase<"gelu_tanh", 5>
+    ]> {
+  let cppNamespace = "::mlir::dnn";
+}
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+/// A double-precision parameter printed in plain decimal notation
+/// (`3350.0`, `0.25`) and parsed from an integer or float literal.
+class DNN_F64Parameter<string desc> : APFloatParameter<desc> {
+  let parser = [{ ::mlir::dnn::detail::parseF64Parameter($_parser) }];
+  let printer = [{ ::mlir::dnn::detail::printF64Parameter($_printer, $_self) }];
+}
+
+class DNN_DefaultI64Parameter<string value, string desc>
+    : DefaultValuedParameter<"int64_t", value, desc>;
+
+//===----------------------------------------------------------------------===//
+// #dnn.gpu
+//===----------------------------------------------------------------------===//
+
+def DNN_GPUTargetAttr : DNN_Attr<"GPUTarget", "gpu"> {
+  let summary = "A GPU as the performance model and the lowering see it";
+  let description = [{
+    Describes one GPU: its architecture, the per-SM occupancy limits that
+    decide how many thread blocks (CTAs) are resident at once, the memory
+    hierarchy, and peak throughput. The wave model reads it: a kernel of
+    `G` CTAs with `B` resident CTAs per SM runs in `ceil(G / (sms * B))`
+    waves.
+
+    Sizes are in bytes, the clock in MHz, bandwidth in GB/s (10^9 bytes/s),
+    throughput in TFLOP/s (10^12 FLOP/s). `tc_tflops` is the dense FP16
+    tensor-core rate with FP32 accumulation. Parameters with a default
+    may be omitted.
+
+    Built-in presets (`dnn-attach-target{gpu=h100}`) give the datasheet
+    values of real parts; `docs/targets.md` names the source of each number.
+
+    ```mlir
+    #dnn.gpu<name = "h100-sxm", arch = "sm_90", sms = 132, clock_mhz = 1980,
+             max_threads_per_sm = 2048, max_blocks_per_sm = 32,
+             smem_per_sm = 233472, max_smem_per_block = 232448,
+             smem_reserved_per_block = 1024, l2_bytes = 52428800,
+             dram_gbps = 3350.0, fp32_tflops = 66.9, tc_tflops = 989.4>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"preset or user-chosen name">:$name,
+    StringRefParameter<"PTX architecture, e.g. sm_90">:$arch,
+    "int64_t":$sms,
+    "int64_t":$clock_mhz,
+    "int64_t":$max_threads_per_sm,
+    "int64_t":$max_blocks_per_sm,
+    DNN_DefaultI64Parameter<"1024", "threads per block limit">:$max_threads_per_block,
+    DNN_DefaultI64Parameter<"65536", "32-bit registers per SM">:$regs_per_sm,
+    DNN_DefaultI64Parameter<"255", "registers per thread limit">:$max_regs_per_thread,
+    "int64_t":$smem_per_sm,
+    "int64_t":$max_smem_per_block,
+    DNN_DefaultI64Parameter<"0", "shared memory the driver reserves per block">:$smem_reserved_per_block,
+    DNN_DefaultI64Parameter<"32", "threads per warp">:$warp_size,
+    "int64_t":$l2_bytes,
+    DNN_F64Parameter<"DRAM bandwidth, GB/s">:$dram_gbps,
+    DNN_F64Parameter<"peak FP32 throughput, TFLOP/s">:$fp32_tflops,
+    DNN_F64Parameter<"peak dense FP16 tensor-core throughput, TFLOP/s">:$tc_tflops
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Compute capability as major * 10 + minor, parsed from `arch`.
+    int64_t getComputeCapability() const;
+    double getDramBandwidthGBps() const { return getDramGbps().convertToDouble(); }
+    double getPeakFP32TFlops() const { return getFp32Tflops().convertToDouble(); }
+    double getPeakTensorTFlops() const { return getTcTflops().convertToDouble(); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// #dnn.mapping
+//===----------------------------------------------------------------------===//
+
+def DNN_MappingAttr : DNN_Attr<"Mapping", "mapping"> {
+  let summary = "How one GEMM-like op is mapped onto the target GPU";
+  let description = [{
+    The single source of truth shared by the performance model and the GPU
+    lowering: the op runs as a GEMM tiled into `tile_m x tile_n` output
+    tiles stepped by `tile_k`, optionally split `split_k` ways along K, on
+    CTAs of `threads` threads using `regs_per_thread` registers and
+    `smem_per_block` bytes of shared memory. `ctas` is the grid size,
+    `ctas_per_sm` the number of CTAs resident per SM (the occupancy limit),
+    and `waves = ctas / (sms * ctas_per_sm)`; the kernel pays for
+    `ceil(waves)` waves.
+
+    When the enclosing module has a `dnn.target`, the mapping is checked
+    against it: the CTAs must fit on an SM together and `waves` must match
+    the grid.
+
+    ```mlir
+    %y = dnn.linear %x, %w {dnn.mapping = #dnn.mapping<tile_m = 128,
+        tile_n = 128, tile_k = 32, threads = 256, regs_per_thread = 128,
+        smem_per_block = 32768, ctas = 264, ctas_per_sm = 1, waves = 2.0>}
+        : (tensor<256x4096xf32>, tensor<16896x4096xf32>) -> tensor<256x16896xf32>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$tile_m,
+    "int64_t":$tile_n,
+    "int64_t":$tile_k,
+    "int64_t":$threads,
+    DNN_DefaultI64Parameter<"1", "ways the K loop is split across CTAs">:$split_k,
+    DNN_DefaultI64Parameter<"0", "registers per thread, 0 if unknown">:$regs_per_thread,
+    DNN_DefaultI64Parameter<"0", "static shared memory per CTA in bytes">:$smem_per_block,
+    "int64_t":$ctas,
+    "int64_t":$ctas_per_sm,
+    DNN_F64Parameter<"grid size in units of a full wave">:$waves
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    double getWavesValue() const { return getWaves().convertToDouble(); }
+    /// Waves the kernel pays for: a partly filled last wave costs a whole one.
+    int64_t getPaidWaves() const;
+    /// Checks that this mapping fits `target` (occupancy limits and the wave
+    /// count); reports through `emitError` and fails otherwise.
+    ::llvm::LogicalResult verifyAgainst(GPUTargetAttr target,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError) const;
+  }];
+}
+
+#endif // DNN_DIALECT_DNN_IR_DNNATTRS_TD

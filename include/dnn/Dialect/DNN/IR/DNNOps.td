@@ -1,0 +1,352 @@
+//===- DNNOps.td - dnn layer ops ---------------------------*- tablegen -*-===//
+//
+// Tensor-level DNN layers with value semantics (NCHW layout).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DNN_DIALECT_DNN_IR_DNNOPS_TD
+#define DNN_DIALECT_DNN_IR_DNNOPS_TD
+
+include "dnn/Dialect/DNN/IR/DNNBase.td"
+include "dnn/Dialect/DNN/IR/DNNAttrs.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Constraints and shared traits
+//===----------------------------------------------------------------------===//
+
+/// Every dnn value: a statically shaped floating-point tensor.
+def DNN_Tensor : StaticShapeTensorOf<[F16, BF16, F32, F64]>;
+
+/// Runs the op's `verifyShapes()` as a trait, before shape inference, so a
+/// malformed op is reported with its precise diagnostic instead of a generic
+/// "failed to infer returned types".
+def DNN_VerifiedShapes : NativeOpTrait<"VerifiedShapes", [],
+    [{ ::llvm::LogicalResult verifyShapes(); }]> {
+  let cppNamespace = "::mlir::dnn::OpTrait";
+}
+
+/// A dnn layer whose result type follows from its operands and attributes.
+class DNN_InferredOp<string mnemonic, list<Trait> traits = []>
+    : DNN_Op<mnemonic, !listconcat([Pure, DNN_VerifiedShapes], traits,
+        [DeclareOpInterfaceMethods<InferTypeOpInterface>])>;
+
+def DNN_I64Pair1 : DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">;
+def DNN_I64Quad0 : DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">;
+
+//===----------------------------------------------------------------------===//
+// Convolution and GEMM-like layers
+//===----------------------------------------------------------------------===//
+
+def DNN_Conv2DOp : DNN_InferredOp<"conv2d", [AllElementTypesMatch<["input", "weight", "result"]>]> {
+  let summary = "2-D convolution (NCHW input, FCHW weights), optional bias";
+  let description = [{
+    Cross-correlation of `input` (`N x C x H x W`) with `weight`
+    (`F x C/groups x KH x KW`), plus an optional `bias` of `F` elements. The
+    result is `N x F x P x Q` with
+    `P = (H + pad_top + pad_bottom - dilation_h * (KH - 1) - 1) / stride_h + 1`
+    and likewise for `Q`.
+
+    * `strides`: `[stride_h, stride_w]`, default `[1, 1]`.
+    * `padding`: `[top, left, bottom, right]` zero padding, default zeros.
+    * `dilation`: `[dilation_h, dilation_w]`, default `[1, 1]`.
+    * `groups`: `C` and `F` are split into `groups` independent groups;
+      depthwise convolution is `groups = C`.
+
+    As a GEMM per group (implicit GEMM): `M = N * P * Q`,
+    `N = F / groups`, `K = C / groups * KH * KW`.
+
+    ```mlir
+    %y = dnn.conv2d %x, %w, %b {strides = array<i64: 2, 2>,
+                                padding = array<i64: 3, 3, 3, 3>}
+        : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>)
+        -> tensor<1x64x112x112xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input, DNN_Tensor:$weight,
+                       Optional<DNN_Tensor>:$bias,
+                       DNN_I64Pair1:$strides,
+                       DNN_I64Quad0:$padding,
+                       DNN_I64Pair1:$dilation,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def DNN_LinearOp : DNN_InferredOp<"linear", [AllElementTypesMatch<["input", "weight", "result"]>]> {
+  let summary = "Fully connected layer: input * weight^T + bias";
+  let description = [{
+    `input` is `... x K`, `weight` is `N x K` (one row per output feature,
+    the ONNX/PyTorch layout), the optional `bias` has `N` elements; the
+    result is `... x N`. As a GEMM: `M` = product of the leading input
+    dims, `N`, `K`.
+
+    ```mlir
+    %y = dnn.linear %x, %w, %b
+        : (tensor<8x512xf32>, tensor<1000x512xf32>, tensor<1000xf32>)
+        -> tensor<8x1000xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input, DNN_Tensor:$weight,
+                       Optional<DNN_Tensor>:$bias);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def DNN_MatmulOp : DNN_InferredOp<"matmul", [AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Batched matrix product with broadcast batch dimensions";
+  let description = [{
+    `lhs` is `B... x M x K`, `rhs` is `B... x K x N`; both have rank 2 or
+    more and their batch dimensions broadcast as in NumPy. The result is
+    `broadcast(B...) x M x N`.
+
+    ```mlir
+    %c = dnn.matmul %a, %b : (tensor<4x64x32xf32>, tensor<32x16xf32>)
+        -> tensor<4x64x16xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$lhs, DNN_Tensor:$rhs);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation and element-wise layers
+//===----------------------------------------------------------------------===//
+
+def DNN_BatchNormOp : DNN_InferredOp<"batch_norm", [
+    AllTypesMatch<["scale", "offset", "mean", "variance"]>,
+    AllElementTypesMatch<["input", "scale"]>]> {
+  let summary = "Batch normalisation, inference form";
+  let description = [{
+    `result = scale * (input - mean) / sqrt(variance + epsilon) + offset`,
+    per channel (dimension 1 of an `N x C x ...` input); the four parameter
+    tensors have `C` elements.
+
+    ```mlir
+    %y = dnn.batch_norm %x, %gamma, %beta, %mean, %var {epsilon = 1.0e-05 : f64}
+        : tensor<1x64x56x56xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input, DNN_Tensor:$scale,
+                       DNN_Tensor:$offset, DNN_Tensor:$mean,
+                       DNN_Tensor:$variance,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $offset `,` $mean `,` $variance attr-dict `:`
+    type($input) `,` type($scale)
+  }];
+}
+
+def DNN_ActivationOp : DNN_InferredOp<"activation"> {
+  let summary = "Element-wise activation function";
+  let description = [{
+    Applies `kind` element-wise:
+
+    | kind | function |
+    |---|---|
+    | `relu` | `max(x, 0)` |
+    | `relu6` | `min(max(x, 0), 6)` |
+    | `sigmoid` | `1 / (1 + exp(-x))` |
+    | `tanh` | `tanh(x)` |
+    | `gelu` | `x * (1 + erf(x / sqrt(2))) / 2` |
+    | `gelu_tanh` | `x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2` |
+
+    ```mlir
+    %y = dnn.activation relu6 %x : tensor<1x32x112x112xf32>
+    ```
+  }];
+  let arguments = (ins DNN_ActivationKind:$kind, DNN_Tensor:$input);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input)";
+}
+
+def DNN_AddOp : DNN_InferredOp<"add", [Commutative,
+    AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Element-wise addition with NumPy broadcasting (residual add)";
+  let description = [{
+    Adds two tensors whose shapes broadcast as in NumPy (dimensions aligned
+    from the right, each pair equal or one of them 1). The residual add of a
+    ResNet block is the common case of two equal shapes.
+
+    ```mlir
+    %s = dnn.add %a, %b : tensor<1x64x56x56xf32>, tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$lhs, DNN_Tensor:$rhs);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
+def DNN_SoftmaxOp : DNN_InferredOp<"softmax"> {
+  let summary = "Softmax along one axis";
+  let description = [{
+    `exp(x - max(x)) / sum(exp(x - max(x)))` along dimension `axis`
+    (in `[0, rank)`).
+
+    ```mlir
+    %p = dnn.softmax %logits {axis = 1 : i64} : tensor<8x1000xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input, I64Attr:$axis);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+def DNN_MaxPool2DOp : DNN_InferredOp<"max_pool2d", [AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "2-D max pooling (NCHW)";
+  let description = [{
+    Maximum over `kernel_size` windows of an `N x C x H x W` input.
+    Padded positions never win (they act as minus infinity).
+    `P = (H + pad_top + pad_bottom - dilation_h * (KH - 1) - 1) / stride_h + 1`,
+    rounded up instead of down when `ceil_mode` is set (a window that would
+    start inside the bottom/right padding is dropped). Each padding must be
+    smaller than the dilated kernel extent.
+
+    ```mlir
+    %y = dnn.max_pool2d %x {kernel_size = array<i64: 3, 3>,
+                            strides = array<i64: 2, 2>,
+                            padding = array<i64: 1, 1, 1, 1>}
+        : tensor<1x64x112x112xf32> -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input,
+                       DenseI64ArrayAttr:$kernel_size,
+                       DNN_I64Pair1:$strides,
+                       DNN_I64Quad0:$padding,
+                       DNN_I64Pair1:$dilation,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def DNN_AvgPool2DOp : DNN_InferredOp<"avg_pool2d", [AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "2-D average pooling (NCHW)";
+  let description = [{
+    Mean over `kernel_size` windows of an `N x C x H x W` input. With
+    `count_include_pad` the divisor is always `KH * KW`; without it (the
+    default) padded positions are excluded from the divisor. Output size as
+    for `dnn.max_pool2d` (without dilation).
+
+    ```mlir
+    %y = dnn.avg_pool2d %x {kernel_size = array<i64: 2, 2>,
+                            strides = array<i64: 2, 2>}
+        : tensor<1x128x28x28xf32> -> tensor<1x128x14x14xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input,
+                       DenseI64ArrayAttr:$kernel_size,
+                       DNN_I64Pair1:$strides,
+                       DNN_I64Quad0:$padding,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+                       DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def DNN_GlobalAvgPoolOp : DNN_InferredOp<"global_avg_pool", [AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Mean over all spatial positions";
+  let description = [{
+    Averages an `N x C x D1 x ... x Dk` input (rank 3 or more) over its
+    spatial dimensions; the result is `N x C x 1 x ... x 1`.
+
+    ```mlir
+    %y = dnn.global_avg_pool %x : tensor<1x512x7x7xf32> -> tensor<1x512x1x1xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+def DNN_FlattenOp : DNN_InferredOp<"flatten", [AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Flatten to 2-D around an axis";
+  let description = [{
+    Reshapes `d0 x ... x d(r-1)` to
+    `(d0 * ... * d(axis-1)) x (d(axis) * ... * d(r-1))`, with `axis` in
+    `[0, rank]` (default 1); an empty product is 1.
+
+    ```mlir
+    %f = dnn.flatten %x : tensor<1x512x1x1xf32> -> tensor<1x512xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input, DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Reshape to the result type (same number of elements)";
+  let description = [{
+    Reinterprets the row-major element sequence of `input` with the shape
+    of the result type, which must hold the same number of elements.
+
+    ```mlir
+    %r = dnn.reshape %x : tensor<1x512x1x1xf32> -> tensor<1x512xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def DNN_ConcatOp : DNN_InferredOp<"concat", [SameOperandsAndResultElementType]> {
+  let summary = "Concatenate tensors along one axis";
+  let description = [{
+    Joins one or more tensors of equal rank along `axis` (in `[0, rank)`);
+    every other dimension must agree. Concatenating along the channel axis
+    (1) is how Inception/DenseNet-style blocks merge branches.
+
+    ```mlir
+    %c = dnn.concat %a, %b {axis = 1 : i64}
+        : (tensor<1x64x28x28xf32>, tensor<1x32x28x28xf32>) -> tensor<1x96x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<DNN_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, $result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def DNN_ConstantOp : DNN_Op<"constant", [ConstantLike, Pure,
+    InferTypeOpAdaptor]> {
+  let summary = "A tensor constant (weights)";
+  let description = [{
+    Materialises `value`, which may be a `dense<...>` literal or a
+    `dense_resource<...>` blob (the form the ONNX importer uses, so large
+    models parse fast).
+
+    ```mlir
+    %w = dnn.constant dense<1.0> : tensor<64x3x3x3xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+#endif // DNN_DIALECT_DNN_IR_DNNOPS_TD

@@ -1,0 +1,250 @@
+//===- DNNAttrs.cpp - dnn attributes ------------------------------------===//
+//
+// Parsing, printing and verification of #dnn.gpu and #dnn.mapping.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnn/Dialect/DNN/IR/DNNAttrs.h"
+#include "dnn/Dialect/DNN/IR/DNNDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+using namespace mlir;
+using namespace mlir::dnn;
+
+#include "dnn/Dialect/DNN/IR/DNNEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dnn/Dialect/DNN/IR/DNNAttrs.cpp.inc"
+
+void DNNDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dnn/Dialect/DNN/IR/DNNAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// F64 parameters
+//===----------------------------------------------------------------------===//
+
+FailureOr<llvm::APFloat> mlir::dnn::detail::parseF64Parameter(AsmParser &parser) {
+  double value;
+  if (parser.parseFloat(value))
+    return failure();
+  return llvm::APFloat(value);
+}
+
+void mlir::dnn::detail::printF64Parameter(AsmPrinter &printer,
+                               const llvm::APFloat &value) {
+  double v = value.convertToDouble();
+  if (!std::isfinite(v)) {
+    // Not valid in any dnn attribute (the verifiers reject it), but printing
+    // must not fail, e.g. when dumping an attribute being diagnosed.
+    printer << (std::isnan(v) ? "0x7FF8000000000000" : "1.0e+308");
+    return;
+  }
+  // Plain decimals with the fewest digits that read back to the same double;
+  // the exponent form only for very large or very small magnitudes.
+  char buf[64];
+  bool plain = v == 0 || (std::fabs(v) >= 1e-4 && std::fabs(v) < 1e15);
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof(buf), plain ? "%.*f" : "%.*e", precision, v);
+    if (std::strtod(buf, nullptr) == v)
+      break;
+  }
+  printer << buf;
+}
+
+//===----------------------------------------------------------------------===//
+// #dnn.gpu
+//===----------------------------------------------------------------------===//
+
+/// Parses the compute capability out of "sm_XY" or "sm_XYa"; -1 if malformed.
+static int64_t parseComputeCapability(StringRef arch) {
+  if (!arch.consume_front("sm_"))
+    return -1;
+  arch.consume_back("a");
+  int64_t cc;
+  if (arch.empty() || arch.getAsInteger(10, cc) || cc < 10)
+    return -1;
+  return cc;
+}
+
+int64_t GPUTargetAttr::getComputeCapability() const {
+  return parseComputeCapability(getArch());
+}
+
+LogicalResult GPUTargetAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, StringRef name,
+    StringRef arch, int64_t sms, int64_t clockMHz, int64_t maxThreadsPerSM,
+    int64_t maxBlocksPerSM, int64_t maxThreadsPerBlock, int64_t regsPerSM,
+    int64_t maxRegsPerThread, int64_t smemPerSM, int64_t maxSmemPerBlock,
+    int64_t smemReservedPerBlock, int64_t warpSize, int64_t l2Bytes,
+    llvm::APFloat dramGBps, llvm::APFloat fp32TFlops,
+    llvm::APFloat tensorTFlops) {
+  if (name.empty())
+    return emitError() << "#dnn.gpu: name must not be empty";
+  if (parseComputeCapability(arch) < 0)
+    return emitError() << "#dnn.gpu: arch '" << arch
+                       << "' is not of the form sm_<major><minor> (e.g. sm_90)";
+  struct Positive {
+    const char *what;
+    int64_t value;
+  } positives[] = {{"sms", sms},
+                   {"clock_mhz", clockMHz},
+                   {"max_threads_per_sm", maxThreadsPerSM},
+                   {"max_blocks_per_sm", maxBlocksPerSM},
+                   {"max_threads_per_block", maxThreadsPerBlock},
+                   {"regs_per_sm", regsPerSM},
+                   {"max_regs_per_thread", maxRegsPerThread},
+                   {"smem_per_sm", smemPerSM},
+                   {"max_smem_per_block", maxSmemPerBlock},
+                   {"warp_size", warpSize},
+                   {"l2_bytes", l2Bytes}};
+  for (const Positive &p : positives)
+    if (p.value <= 0)
+      return emitError() << "#dnn.gpu: " << p.what << " must be positive, got "
+                         << p.value;
+  if (smemReservedPerBlock < 0)
+    return emitError() << "#dnn.gpu: smem_reserved_per_block must not be "
+                          "negative, got "
+                       << smemReservedPerBlock;
+  if (!llvm::isPowerOf2_64(warpSize))
+    return emitError() << "#dnn.gpu: warp_size must be a power of two, got "
+                       << warpSize;
+  if (maxThreadsPerSM % warpSize != 0)
+    return emitError() << "#dnn.gpu: max_threads_per_sm (" << maxThreadsPerSM
+                       << ") must be a multiple of warp_size (" << warpSize
+                       << ")";
+  if (maxThreadsPerBlock > maxThreadsPerSM)
+    return emitError() << "#dnn.gpu: max_threads_per_block ("
+                       << maxThreadsPerBlock
+                       << ") exceeds max_threads_per_sm (" << maxThreadsPerSM
+                       << ")";
+  if (maxSmemPerBlock + smemReservedPerBlock > smemPerSM)
+    return emitError() << "#dnn.gpu: max_smem_per_block ("
+                       << maxSmemPerBlock << ") plus smem_reserved_per_block ("
+                       << smemReservedPerBlock << ") exceeds smem_per_sm ("
+                       << smemPerSM << ")";
+  struct PositiveReal {
+    const char *what;
+    double value;
+  } reals[] = {{"dram_gbps", dramGBps.convertToDouble()},
+               {"fp32_tflops", fp32TFlops.convertToDouble()},
+               {"tc_tflops", tensorTFlops.convertToDouble()}};
+  for (const PositiveReal &r : reals)
+    if (!std::isfinite(r.value) || r.value <= 0)
+      return emitError() << "#dnn.gpu: " << r.what
+                         << " must be a positive finite number, got "
+                         << r.value;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// #dnn.mapping
+//===----------------------------------------------------------------------===//
+
+/// Waves printed in mappings are rounded to two decimals by hand-writers; a
+/// mapping agrees with its grid within this tolerance.
+static constexpr double kWaveTolerance = 0.005;
+
+int64_t MappingAttr::getPaidWaves() const {
+  return static_cast<int64_t>(std::ceil(getWavesValue() - 1e-9));
+}
+
+LogicalResult MappingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t tileM, int64_t tileN, int64_t tileK,
+                                  int64_t threads, int64_t splitK,
+                                  int64_t regsPerThread, int64_t smemPerBlock,
+                                  int64_t ctas, int64_t ctasPerSM,
+                                  llvm::APFloat waves) {
+  struct Positive {
+    const char *what;
+    int64_t value;
+  } positives[] = {{"tile_m", tileM},   {"tile_n", tileN},
+                   {"tile_k", tileK},   {"threads", threads},
+                   {"split_k", splitK}, {"ctas", ctas},
+                   {"ctas_per_sm", ctasPerSM}};
+  for (const Positive &p : positives)
+    if (p.value <= 0)
+      return emitError() << "#dnn.mapping: " << p.what
+                         << " must be positive, got " << p.value;
+  if (regsPerThread < 0 || smemPerBlock < 0)
+    return emitError() << "#dnn.mapping: regs_per_thread and smem_per_block "
+                          "must not be negative";
+  if (ctas % splitK != 0)
+    return emitError() << "#dnn.mapping: ctas (" << ctas
+                       << ") must be a multiple of split_k (" << splitK << ")";
+  double w = waves.convertToDouble();
+  if (!std::isfinite(w) || w <= 0)
+    return emitError() << "#dnn.mapping: waves must be a positive finite "
+                          "number, got "
+                       << w;
+  return success();
+}
+
+LogicalResult
+MappingAttr::verifyAgainst(GPUTargetAttr target,
+                           function_ref<InFlightDiagnostic()> emitError) const {
+  int64_t threads = getThreads(), perSM = getCtasPerSm();
+  if (threads > target.getMaxThreadsPerBlock())
+    return emitError() << "mapping uses " << threads
+                       << " threads per CTA, more than the "
+                       << target.getMaxThreadsPerBlock() << " allowed on "
+                       << target.getName();
+  if (threads % target.getWarpSize() != 0)
+    return emitError() << "mapping uses " << threads
+                       << " threads per CTA, not a multiple of the warp size "
+                       << target.getWarpSize();
+  if (perSM > target.getMaxBlocksPerSm())
+    return emitError() << "mapping puts " << perSM << " CTAs on an SM, more "
+                       << "than the " << target.getMaxBlocksPerSm()
+                       << " resident blocks " << target.getName() << " allows";
+  if (perSM * threads > target.getMaxThreadsPerSm())
+    return emitError() << "mapping puts " << perSM * threads
+                       << " threads on an SM (" << perSM << " CTAs x "
+                       << threads << "), more than the "
+                       << target.getMaxThreadsPerSm() << " of "
+                       << target.getName();
+  if (int64_t regs = getRegsPerThread()) {
+    if (regs > target.getMaxRegsPerThread())
+      return emitError() << "mapping uses " << regs
+                         << " registers per thread, more than the "
+                         << target.getMaxRegsPerThread() << " allowed";
+    if (regs * threads * perSM > target.getRegsPerSm())
+      return emitError() << "mapping needs " << regs * threads * perSM
+                         << " registers per SM (" << perSM << " CTAs x "
+                         << threads << " threads x " << regs
+                         << "), more than the " << target.getRegsPerSm()
+                         << " of " << target.getName();
+  }
+  if (int64_t smem = getSmemPerBlock()) {
+    if (smem > target.getMaxSmemPerBlock())
+      return emitError() << "mapping uses " << smem
+                         << " bytes of shared memory per CTA, more than the "
+                         << target.getMaxSmemPerBlock() << " allowed on "
+                         << target.getName();
+    int64_t needed = (smem + target.getSmemReservedPerBlock()) * perSM;
+    if (needed > target.getSmemPerSm())
+      return emitError() << "mapping needs " << needed
+                         << " bytes of shared memory per SM, more than the "
+                         << target.getSmemPerSm() << " of " << target.getName();
+  }
+  double expected = static_cast<double>(getCtas()) /
+                    static_cast<double>(target.getSms() * perSM);
+  if (std::fabs(getWavesValue() - expected) > kWaveTolerance)
+    return emitError() << "mapping says " << getWavesValue()
+                       << " waves, but " << getCtas() << " CTAs at " << perSM
+                       << " per SM on " << target.getSms() << " SMs make "
+                       << expected;
+  return success();
+}

@@ -1,0 +1,48 @@
+# -*- Python -*-
+# lit configuration of the dnn-mlir regression tests.
+
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "DNN"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dnn_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "README.md", "lit.cfg.py",
+                   "lit.site.cfg.py"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", config.shlib_ext))
+config.substitutions.append(("%dnn_src_root", config.dnn_src_root))
+config.substitutions.append(("%dnn_obj_root", config.dnn_obj_root))
+config.substitutions.append(("%dnn_lib_dir", config.dnn_lib_dir))
+config.substitutions.append(("%mlir_cmake_dir", config.mlir_cmake_dir))
+config.substitutions.append(("%cmake_generator", config.cmake_generator))
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%cxx", config.cxx_compiler))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# Tools: ours first, then LLVM's (FileCheck, not, mlir-opt, ...).
+llvm_config.with_environment("PATH", config.dnn_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+tool_dirs = [config.dnn_tools_dir, config.llvm_tools_dir]
+tools = [
+    "dnn-opt",
+    ToolSubst("mlir-opt", unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Features for tests that need optional tools.
+if config.dnn_have_ptxas:
+    config.available_features.add("ptxas")
+if config.dnn_have_cuda:
+    config.available_features.add("cuda")
+if shutil.which("cmake"):
+    config.available_features.add("cmake")
