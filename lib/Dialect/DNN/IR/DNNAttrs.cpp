@@ -37,6 +37,14 @@ void DNNDialect::registerAttributes() {
 //===----------------------------------------------------------------------===//
 
 FailureOr<llvm::APFloat> mlir::dnn::detail::parseF64Parameter(AsmParser &parser) {
+  // Integers are accepted too: `dram_gbps = 900` reads naturally.
+  int64_t integer;
+  OptionalParseResult isInteger = parser.parseOptionalInteger(integer);
+  if (isInteger.has_value()) {
+    if (failed(*isInteger))
+      return failure();
+    return llvm::APFloat(static_cast<double>(integer));
+  }
   double value;
   if (parser.parseFloat(value))
     return failure();
