@@ -64,7 +64,7 @@ void mlir::dnn::detail::printF64Parameter(AsmPrinter &printer,
   // the exponent form only for very large or very small magnitudes.
   char buf[64];
   bool plain = v == 0 || (std::fabs(v) >= 1e-4 && std::fabs(v) < 1e15);
-  for (int precision = 1; precision <= 17; ++precision) {
+  for (int precision = 1; precision <= 40; ++precision) {
     std::snprintf(buf, sizeof(buf), plain ? "%.*f" : "%.*e", precision, v);
     if (std::strtod(buf, nullptr) == v)
       break;
