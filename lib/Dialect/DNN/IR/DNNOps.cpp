@@ -84,7 +84,8 @@ static FailureOr<SmallVector<int64_t>> broadcastShapes(EmitFn emit,
 /// Runs a shape function for inference: errors are reported only when a
 /// location is given.
 template <typename OpT, typename ShapeFn>
-static LogicalResult inferWith(std::optional<Location> loc, ValueRange operands,
+static LogicalResult inferWith(MLIRContext *context,
+                               std::optional<Location> loc, ValueRange operands,
                                DictionaryAttr attributes,
                                OpaqueProperties properties, RegionRange regions,
                                SmallVectorImpl<Type> &results, ShapeFn fn) {
@@ -95,10 +96,13 @@ static LogicalResult inferWith(std::optional<Location> loc, ValueRange operands,
   // from the attribute dictionary have been moved into properties.
   typename OpT::Properties storage;
   if (!properties) {
-    if constexpr (!std::is_same_v<typename OpT::Properties, EmptyProperties>)
+    if constexpr (!std::is_same_v<typename OpT::Properties, EmptyProperties>) {
       if (attributes && failed(OpT::setPropertiesFromAttr(storage, attributes,
                                                           emit)))
         return failure();
+      OpT::populateDefaultProperties(
+          OperationName(OpT::getOperationName(), context), storage);
+    }
     properties = OpaqueProperties(&storage);
   }
   FailureOr<RankedTensorType> type =
@@ -120,11 +124,11 @@ static LogicalResult verifyWith(OpT op, ShapeFn fn) {
 #define DNN_SHAPE_FUNCTION(OP, FN)                                             \
   LogicalResult OP::verifyShapes() { return verifyWith(*this, FN); }           \
   LogicalResult OP::inferReturnTypes(                                          \
-      MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
+      MLIRContext *context, std::optional<Location> loc, ValueRange operands,  \
       DictionaryAttr attributes, OpaqueProperties properties,                  \
       RegionRange regions, SmallVectorImpl<Type> &results) {                   \
-    return inferWith<OP>(loc, operands, attributes, properties, regions,       \
-                         results, FN);                                         \
+    return inferWith<OP>(context, loc, operands, attributes, properties,       \
+                         regions, results, FN);                                \
   }
 
 /// Required attributes may still be missing while an op is being parsed.
