@@ -17,12 +17,13 @@ def AttachTarget : Pass<"dnn-attach-target", "ModuleOp"> {
     all read it. `gpu` is either the name of a built-in preset (`v100`,
     `t4`, `a100`, `jetson-orin`, `rtx4090`, `l4`, `h100`, `h200`, ...; see
     `docs/targets.md`) or a complete `#dnn.gpu<...>` attribute for a part
-    without a preset. An unknown name is an error that lists the known
+    without a preset (inside braces on the command line, since it contains
+    spaces and commas). An unknown name is an error that lists the known
     presets. A target already on the module is replaced.
 
     ```
     dnn-opt model.mlir --dnn-attach-target=gpu=h100
-    dnn-opt model.mlir '--dnn-attach-target=gpu=#dnn.gpu<name = "my-gpu", ...>'
+    dnn-opt model.mlir '--dnn-attach-target=gpu={#dnn.gpu<name = "my-gpu", ...>}'
     ```
   }];
   let options = [
