@@ -1,0 +1,23 @@
+"""Shared fixtures: where the built tools are."""
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def repo_root():
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def dnn_opt():
+    build = pathlib.Path(os.environ.get("DNN_BUILD_DIR", ROOT / "build"))
+    if not build.is_absolute():
+        build = ROOT / build
+    tool = build / "bin" / "dnn-opt"
+    if not tool.exists():
+        pytest.fail(f"dnn-opt not built at {tool}: run utils/setup.sh first")
+    return str(tool)
