@@ -266,6 +266,75 @@ def sweep_rnn(writer, args):
                 print(f"{kind} h={hidden} t={steps} {dtype} done", flush=True)
 
 
+def sweep_zoo(writer, args):
+    """Every distinct conv/linear layer of four torchvision CNNs, timed alone,
+    plus each whole network: the per-layer ground truth the performance model
+    is checked against (and the sum-of-layers vs end-to-end gap)."""
+    import torchvision.models as tvm
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    models = {"resnet18": tvm.resnet18, "resnet50": tvm.resnet50,
+              "mobilenet_v2": tvm.mobilenet_v2, "vgg16": tvm.vgg16}
+    batches = [1] if args.quick else [1, 32]
+    for model_name, ctor in models.items():
+        for dtype in (torch.float16, torch.float32):
+            net = ctor().cuda().to(dtype).eval()
+            for batch in batches:
+                x = torch.randn(batch, 3, 224, 224, device="cuda", dtype=dtype)
+                seen = {}
+                hooks = []
+                for name, mod in net.named_modules():
+                    if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
+                        def hook(m, inp, out, name=name):
+                            key = (repr(m), tuple(inp[0].shape))
+                            seen.setdefault(key, (name, m, tuple(inp[0].shape), tuple(out.shape)))
+                        hooks.append(mod.register_forward_hook(hook))
+                with torch.no_grad():
+                    net(x)
+                for h in hooks:
+                    h.remove()
+                for (name, mod, ishape, oshape) in seen.values():
+                    inp = torch.randn(ishape, device="cuda", dtype=dtype)
+                    with torch.no_grad():
+                        fn = lambda: mod(inp)  # noqa: E731
+                        med, mn = median_ms(fn, args.graph_reps, args.replays)
+                        kern = main_kernel(kernel_geometry(fn))
+                    if isinstance(mod, torch.nn.Conv2d):
+                        g = mod.groups
+                        kh, kw = mod.kernel_size
+                        gm = oshape[0] * oshape[2] * oshape[3]
+                        gn, gk = mod.out_channels // g, mod.in_channels // g * kh * kw
+                        flops = 2 * gm * gn * gk * g
+                        geo = dict(kind="conv", cin=mod.in_channels, cout=mod.out_channels,
+                                   hw=ishape[2], kernel=kh, stride=mod.stride[0],
+                                   padding=mod.padding[0], groups=g)
+                    else:
+                        gm, gn, gk = ishape[0], mod.out_features, mod.in_features
+                        flops = 2 * gm * gn * gk
+                        geo = dict(kind="linear", cin=gk, cout=gn, hw=1, kernel=1, stride=1,
+                                   padding=0, groups=1)
+                    writer.writerow({
+                        "model": model_name, "layer": name, "dtype": str(dtype).split(".")[1],
+                        "batch": batch, **geo, "gemm_m": gm, "gemm_n": gn, "gemm_k": gk,
+                        "median_us": round(med * 1e3, 3), "min_us": round(mn * 1e3, 3),
+                        "tflops": round(flops / med / 1e9, 3),
+                        **{f"k_{key}": json.dumps(val) if isinstance(val, list) else val
+                           for key, val in kern.items()},
+                    })
+                with torch.no_grad():
+                    med, mn = median_ms(lambda: net(x), 3, args.replays)
+                writer.writerow({"model": model_name, "layer": "<whole network>",
+                                 "dtype": str(dtype).split(".")[1], "batch": batch,
+                                 "kind": "network", "median_us": round(med * 1e3, 3),
+                                 "min_us": round(mn * 1e3, 3)})
+                print(f"zoo {model_name} {dtype} b={batch}: {len(seen)} layers", flush=True)
+
+
+ZOO_FIELDS = ["model", "layer", "dtype", "batch", "kind", "cin", "cout", "hw", "kernel", "stride",
+              "padding", "groups", "gemm_m", "gemm_n", "gemm_k", "median_us", "min_us", "tflops",
+              "k_name", "k_us", "k_grid", "k_block", "k_regs", "k_smem", "k_ctas", "k_nkernels",
+              "k_active_per_sm", "k_waves"]
 CONV_FIELDS = ["case", "dtype", "batch", "cin", "hw", "kernel", "stride", "cout", "gemm_m",
                "gemm_n", "gemm_k", "median_us", "min_us", "tflops", "k_name", "k_us", "k_grid",
                "k_block", "k_regs", "k_smem", "k_blocks_per_sm", "k_occupancy", "k_ctas",
@@ -283,19 +352,22 @@ def main():
     ap.add_argument("--quick", action="store_true", help="coarse sweeps (smoke test)")
     ap.add_argument("--graph-reps", type=int, default=20)
     ap.add_argument("--replays", type=int, default=15)
-    ap.add_argument("--only", default="conv,gemm,rnn")
+    ap.add_argument("--only", default="conv,gemm,rnn",
+                    help="comma-separated sweeps: conv, gemm, rnn, zoo")
+    ap.add_argument("--skip-calibration", action="store_true")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         sys.exit("gpu_ground_truth: no CUDA device")
     os.makedirs(args.out, exist_ok=True)
     info = device_info()
-    calibrate(info, args)
-    with open(os.path.join(args.out, "device.json"), "w") as f:
-        json.dump(info, f, indent=1)
+    if not args.skip_calibration:
+        calibrate(info, args)
+        with open(os.path.join(args.out, "device.json"), "w") as f:
+            json.dump(info, f, indent=1)
     print(json.dumps(info, indent=1), flush=True)
     todo = args.only.split(",")
     for name, fields, fn in (("gemm", GEMM_FIELDS, sweep_gemm), ("conv", CONV_FIELDS, sweep_conv),
-                             ("rnn", RNN_FIELDS, sweep_rnn)):
+                             ("rnn", RNN_FIELDS, sweep_rnn), ("zoo", ZOO_FIELDS, sweep_zoo)):
         if name not in todo:
             continue
         t0 = time.time()
