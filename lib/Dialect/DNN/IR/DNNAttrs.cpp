@@ -9,8 +9,10 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/APInt.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 #include <cmath>
 #include <cstdio>
@@ -37,18 +39,20 @@ void DNNDialect::registerAttributes() {
 //===----------------------------------------------------------------------===//
 
 FailureOr<llvm::APFloat> mlir::dnn::detail::parseF64Parameter(AsmParser &parser) {
-  // Integers are accepted too: `dram_gbps = 900` reads naturally.
-  int64_t integer;
-  OptionalParseResult isInteger = parser.parseOptionalInteger(integer);
-  if (isInteger.has_value()) {
-    if (failed(*isInteger))
-      return failure();
-    return llvm::APFloat(static_cast<double>(integer));
-  }
-  double value;
-  if (parser.parseFloat(value))
+  // A float or an integer literal (`dram_gbps = 900` reads naturally), either
+  // possibly negative: the verifiers, not the parser, reject out-of-range
+  // values, with a diagnostic that names the parameter.
+  SMLoc loc = parser.getCurrentLocation();
+  Attribute number;
+  if (parser.parseAttribute(number))
     return failure();
-  return llvm::APFloat(value);
+  if (auto floatAttr = dyn_cast<FloatAttr>(number))
+    return llvm::APFloat(floatAttr.getValueAsDouble());
+  if (auto integerAttr = dyn_cast<IntegerAttr>(number);
+      integerAttr && !integerAttr.getType().isInteger(1))
+    return llvm::APFloat(integerAttr.getValue().roundToDouble(
+        !integerAttr.getType().isUnsignedInteger()));
+  return parser.emitError(loc, "expected a number, got ") << number;
 }
 
 void mlir::dnn::detail::printF64Parameter(AsmPrinter &printer,
@@ -138,7 +142,9 @@ LogicalResult GPUTargetAttr::verify(
                        << maxThreadsPerBlock
                        << ") exceeds max_threads_per_sm (" << maxThreadsPerSM
                        << ")";
-  if (maxSmemPerBlock + smemReservedPerBlock > smemPerSM)
+  std::optional<int64_t> smemPerBlock =
+      llvm::checkedAdd(maxSmemPerBlock, smemReservedPerBlock);
+  if (!smemPerBlock || *smemPerBlock > smemPerSM)
     return emitError() << "#dnn.gpu: max_smem_per_block ("
                        << maxSmemPerBlock << ") plus smem_reserved_per_block ("
                        << smemReservedPerBlock << ") exceeds smem_per_sm ("
@@ -165,8 +171,28 @@ LogicalResult GPUTargetAttr::verify(
 /// mapping agrees with its grid within this tolerance.
 static constexpr double kWaveTolerance = 0.005;
 
+/// The product of positive factors as a decimal string, exact also where it
+/// does not fit in 64 bits.
+static std::string productString(ArrayRef<int64_t> factors) {
+  llvm::APInt product(192, 1);
+  for (int64_t factor : factors)
+    product *= llvm::APInt(192, static_cast<uint64_t>(factor));
+  return llvm::toString(product, 10, /*Signed=*/false);
+}
+
+/// The product of positive factors; none if it does not fit in 64 bits.
+static std::optional<int64_t> checkedProduct(ArrayRef<int64_t> factors) {
+  std::optional<int64_t> product = 1;
+  for (int64_t factor : factors)
+    if (product)
+      product = llvm::checkedMul(*product, factor);
+  return product;
+}
+
 int64_t MappingAttr::getPaidWaves() const {
-  return static_cast<int64_t>(std::ceil(getWavesValue() - 1e-9));
+  // The verifier keeps waves positive and finite; saturate absurd grids.
+  double paid = std::ceil(getWavesValue() - 1e-9);
+  return paid >= 9.0e18 ? INT64_MAX : static_cast<int64_t>(paid);
 }
 
 LogicalResult MappingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -217,8 +243,10 @@ MappingAttr::verifyAgainst(GPUTargetAttr target,
     return emitError() << "mapping puts " << perSM << " CTAs on an SM, more "
                        << "than the " << target.getMaxBlocksPerSm()
                        << " resident blocks " << target.getName() << " allows";
-  if (perSM * threads > target.getMaxThreadsPerSm())
-    return emitError() << "mapping puts " << perSM * threads
+  // Products past 64 bits are certainly over the target's limits.
+  std::optional<int64_t> threadsPerSM = checkedProduct({perSM, threads});
+  if (!threadsPerSM || *threadsPerSM > target.getMaxThreadsPerSm())
+    return emitError() << "mapping puts " << productString({perSM, threads})
                        << " threads on an SM (" << perSM << " CTAs x "
                        << threads << "), more than the "
                        << target.getMaxThreadsPerSm() << " of "
@@ -228,8 +256,10 @@ MappingAttr::verifyAgainst(GPUTargetAttr target,
       return emitError() << "mapping uses " << regs
                          << " registers per thread, more than the "
                          << target.getMaxRegsPerThread() << " allowed";
-    if (regs * threads * perSM > target.getRegsPerSm())
-      return emitError() << "mapping needs " << regs * threads * perSM
+    std::optional<int64_t> regsPerSM = checkedProduct({regs, threads, perSM});
+    if (!regsPerSM || *regsPerSM > target.getRegsPerSm())
+      return emitError() << "mapping needs "
+                         << productString({regs, threads, perSM})
                          << " registers per SM (" << perSM << " CTAs x "
                          << threads << " threads x " << regs
                          << "), more than the " << target.getRegsPerSm()
@@ -241,14 +271,17 @@ MappingAttr::verifyAgainst(GPUTargetAttr target,
                          << " bytes of shared memory per CTA, more than the "
                          << target.getMaxSmemPerBlock() << " allowed on "
                          << target.getName();
-    int64_t needed = (smem + target.getSmemReservedPerBlock()) * perSM;
-    if (needed > target.getSmemPerSm())
-      return emitError() << "mapping needs " << needed
+    // smem + reserved <= max_smem_per_block + reserved <= smem_per_sm.
+    int64_t perBlock = smem + target.getSmemReservedPerBlock();
+    std::optional<int64_t> needed = checkedProduct({perBlock, perSM});
+    if (!needed || *needed > target.getSmemPerSm())
+      return emitError() << "mapping needs " << productString({perBlock, perSM})
                          << " bytes of shared memory per SM, more than the "
                          << target.getSmemPerSm() << " of " << target.getName();
   }
   double expected = static_cast<double>(getCtas()) /
-                    static_cast<double>(target.getSms() * perSM);
+                    (static_cast<double>(target.getSms()) *
+                     static_cast<double>(perSM));
   if (std::fabs(getWavesValue() - expected) > kWaveTolerance)
     return emitError() << "mapping says " << getWavesValue()
                        << " waves, but " << getCtas() << " CTAs at " << perSM

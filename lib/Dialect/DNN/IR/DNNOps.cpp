@@ -4,6 +4,11 @@
 // its verifier (`verifyShapes`, with precise diagnostics) and by shape
 // inference (InferTypeOpInterface), so the two can never disagree.
 //
+// A shape function only ever sees operands that are statically shaped,
+// non-empty ranked tensors: the verifier runs it after the ODS constraints,
+// and inference checks this itself first (see `inferWith`). Arithmetic on
+// sizes that come from attributes is overflow-checked.
+//
 //===----------------------------------------------------------------------===//
 
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
@@ -14,6 +19,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 #include <cmath>
 
@@ -40,9 +46,18 @@ InFlightDiagnostic &&operator<<(InFlightDiagnostic &&diag, ShapeStr s) {
 /// Turns a reported diagnostic into the failure of a shape function.
 static LogicalResult fail(InFlightDiagnostic &&diag) { return diag; }
 
+/// The type of an operand, which a shape function may assume to be valid
+/// (see the file comment).
 static RankedTensorType tensorOf(Value value) {
-  return value ? dyn_cast<RankedTensorType>(value.getType())
-               : RankedTensorType();
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// Whether `type` is a statically shaped, non-empty ranked tensor, the only
+/// kind of operand a shape function accepts.
+static bool isShapeFunctionOperand(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.hasStaticShape() &&
+         llvm::none_of(tensor.getShape(), [](int64_t d) { return d == 0; });
 }
 
 static RankedTensorType makeTensor(ArrayRef<int64_t> shape, Type elementType) {
@@ -82,7 +97,7 @@ static FailureOr<SmallVector<int64_t>> broadcastShapes(EmitFn emit,
 }
 
 /// Runs a shape function for inference: errors are reported only when a
-/// location is given.
+/// location is given, prefixed with the op name like the verifier's.
 template <typename OpT, typename ShapeFn>
 static LogicalResult inferWith(MLIRContext *context,
                                std::optional<Location> loc, ValueRange operands,
@@ -90,8 +105,29 @@ static LogicalResult inferWith(MLIRContext *context,
                                OpaqueProperties properties, RegionRange regions,
                                SmallVectorImpl<Type> &results, ShapeFn fn) {
   auto emit = [&]() -> InFlightDiagnostic {
-    return loc ? emitError(*loc) : InFlightDiagnostic();
+    if (!loc)
+      return InFlightDiagnostic();
+    return std::move(emitError(*loc) << "'" << OpT::getOperationName()
+                                     << "' op ");
   };
+  // An operand the ODS constraints reject (a dynamic or zero-size dimension,
+  // a non-tensor) has no meaningful result shape. Infer the type of the first
+  // operand (what an element-wise op gives) or an unranked tensor instead, so
+  // that the op is still built and the verifier reports the operand with the
+  // ODS diagnostic, rather than a shape rule failing on sizes it was never
+  // meant to see.
+  if (!llvm::all_of(operands.getTypes(), isShapeFunctionOperand)) {
+    Type first = operands.empty() ? Type() : operands.front().getType();
+    if (isa_and_nonnull<TensorType>(first)) {
+      results.push_back(first);
+    } else {
+      Type element = first ? getElementTypeOrSelf(first) : Type();
+      if (!element || !TensorType::isValidElementType(element))
+        element = Float32Type::get(context);
+      results.push_back(UnrankedTensorType::get(element));
+    }
+    return success();
+  }
   // The generated parser infers result types before the attributes parsed
   // from the attribute dictionary have been moved into properties.
   typename OpT::Properties storage;
@@ -140,22 +176,45 @@ static LogicalResult verifyWith(OpT op, ShapeFn fn) {
 // Sliding windows (convolution and pooling)
 //===----------------------------------------------------------------------===//
 
-/// Output size of a sliding window over one spatial dimension.
+/// Extent `dilation * (kernel - 1) + 1` of a dilated kernel (both at least
+/// 1); none if it does not fit in 64 bits.
+static std::optional<int64_t> kernelExtent(int64_t kernel, int64_t dilation) {
+  return llvm::checkedMulAdd(dilation, kernel - 1, int64_t(1));
+}
+
+/// Output size of a sliding window over one spatial dimension. Sizes,
+/// strides and dilations are at least 1 and paddings at least 0 (checked by
+/// the callers).
 static FailureOr<int64_t> windowOutputSize(EmitFn emit, StringRef dimName,
                                            int64_t input, int64_t kernel,
                                            int64_t stride, int64_t padBegin,
                                            int64_t padEnd, int64_t dilation,
                                            bool ceilMode) {
-  int64_t extent = dilation * (kernel - 1) + 1;
-  int64_t padded = input + padBegin + padEnd;
-  if (padded < extent)
-    return fail(emit() << "kernel extent " << extent << " exceeds the padded input "
-                   << dimName << " " << padded);
-  int64_t span = padded - extent;
-  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
-  // A last window that would start inside the end padding is dropped.
-  if (ceilMode && (out - 1) * stride >= input + padBegin)
-    --out;
+  std::optional<int64_t> extent = kernelExtent(kernel, dilation);
+  std::optional<int64_t> padded = llvm::checkedAdd(input, padBegin);
+  if (padded)
+    padded = llvm::checkedAdd(*padded, padEnd);
+  if (!extent || !padded)
+    return fail(emit() << "window arithmetic along the " << dimName
+                       << " overflows 64 bits (input " << input
+                       << ", padding " << padBegin << " + " << padEnd
+                       << ", kernel " << kernel << ", dilation " << dilation
+                       << ")");
+  if (*padded < *extent)
+    return fail(emit() << "kernel extent " << *extent
+                       << " exceeds the padded input " << dimName << " "
+                       << *padded);
+  int64_t span = *padded - *extent;
+  int64_t out = span / stride + 1;
+  if (ceilMode && span % stride != 0)
+    ++out;
+  // A last window that would start inside the end padding is dropped (a
+  // start past 64 bits certainly would).
+  if (ceilMode) {
+    std::optional<int64_t> lastStart = llvm::checkedMul(out - 1, stride);
+    if (!lastStart || *lastStart >= input + padBegin)
+      --out;
+  }
   return out;
 }
 
@@ -182,12 +241,21 @@ windowOutputShape2D(EmitFn emit, ArrayRef<int64_t> input,
 // Conv2DOp
 //===----------------------------------------------------------------------===//
 
+/// The optional bias is outside the ODS element-type constraint (which cannot
+/// name an optional operand), so its element type is checked here.
+static LogicalResult checkBiasElementType(EmitFn emit, RankedTensorType bias,
+                                          RankedTensorType input) {
+  if (bias.getElementType() != input.getElementType())
+    return emit() << "bias element type " << bias.getElementType()
+                  << " differs from the input element type "
+                  << input.getElementType();
+  return success();
+}
+
 static FailureOr<RankedTensorType> conv2dShape(Conv2DOp::Adaptor op,
                                                EmitFn emit) {
   RankedTensorType input = tensorOf(op.getInput());
   RankedTensorType weight = tensorOf(op.getWeight());
-  if (!input || !weight)
-    return fail(emit() << "expects ranked tensor operands");
   if (input.getRank() != 4)
     return fail(emit() << "expects a 4-D input (N x C x H x W), got rank "
                    << input.getRank());
@@ -212,14 +280,13 @@ static FailureOr<RankedTensorType> conv2dShape(Conv2DOp::Adaptor op,
     return fail(emit() << "weight has " << w[1]
                    << " input channels per group, expected " << in[1] << "/"
                    << groups << " = " << in[1] / groups);
-  if (w[0] < 1 || w[2] < 1 || w[3] < 1)
-    return fail(emit() << "weight shape " << ShapeStr{w}
-                   << " has an empty output-channel or kernel dimension");
   if (Value bias = op.getBias()) {
     RankedTensorType b = tensorOf(bias);
-    if (!b || b.getRank() != 1 || b.getDimSize(0) != w[0])
+    if (b.getRank() != 1 || b.getDimSize(0) != w[0])
       return fail(emit() << "bias must be a 1-D tensor of " << w[0]
                      << " elements (one per output channel)");
+    if (failed(checkBiasElementType(emit, b, input)))
+      return failure();
   }
   FailureOr<SmallVector<int64_t>> spatial =
       windowOutputShape2D(emit, in, w.drop_front(2), op.getStrides(),
@@ -239,8 +306,6 @@ static FailureOr<RankedTensorType> linearShape(LinearOp::Adaptor op,
                                                EmitFn emit) {
   RankedTensorType input = tensorOf(op.getInput());
   RankedTensorType weight = tensorOf(op.getWeight());
-  if (!input || !weight)
-    return fail(emit() << "expects ranked tensor operands");
   if (input.getRank() < 1)
     return fail(emit() << "expects an input of rank 1 or more");
   if (weight.getRank() != 2)
@@ -253,9 +318,11 @@ static FailureOr<RankedTensorType> linearShape(LinearOp::Adaptor op,
   int64_t n = weight.getDimSize(0);
   if (Value bias = op.getBias()) {
     RankedTensorType b = tensorOf(bias);
-    if (!b || b.getRank() != 1 || b.getDimSize(0) != n)
+    if (b.getRank() != 1 || b.getDimSize(0) != n)
       return fail(emit() << "bias must be a 1-D tensor of " << n
                      << " elements (one per output feature)");
+    if (failed(checkBiasElementType(emit, b, input)))
+      return failure();
   }
   SmallVector<int64_t> shape(input.getShape().drop_back());
   shape.push_back(n);
@@ -270,8 +337,6 @@ DNN_SHAPE_FUNCTION(LinearOp, linearShape)
 static FailureOr<RankedTensorType> matmulShape(MatmulOp::Adaptor op,
                                                EmitFn emit) {
   RankedTensorType lhs = tensorOf(op.getLhs()), rhs = tensorOf(op.getRhs());
-  if (!lhs || !rhs)
-    return fail(emit() << "expects ranked tensor operands");
   if (lhs.getRank() < 2 || rhs.getRank() < 2)
     return fail(emit() << "expects operands of rank 2 or more, got ranks "
                    << lhs.getRank() << " and " << rhs.getRank());
@@ -299,8 +364,6 @@ static FailureOr<RankedTensorType> batchNormShape(BatchNormOp::Adaptor op,
                                                   EmitFn emit) {
   RankedTensorType input = tensorOf(op.getInput());
   RankedTensorType scale = tensorOf(op.getScale());
-  if (!input || !scale)
-    return fail(emit() << "expects ranked tensor operands");
   if (input.getRank() < 2)
     return fail(emit() << "expects an input of rank 2 or more (N x C x ...), "
                       "got rank "
@@ -323,18 +386,13 @@ DNN_SHAPE_FUNCTION(BatchNormOp, batchNormShape)
 //===----------------------------------------------------------------------===//
 
 static FailureOr<RankedTensorType> activationShape(ActivationOp::Adaptor op,
-                                                   EmitFn emit) {
-  RankedTensorType input = tensorOf(op.getInput());
-  if (!input)
-    return fail(emit() << "expects a ranked tensor operand");
-  return input;
+                                                   EmitFn) {
+  return tensorOf(op.getInput());
 }
 DNN_SHAPE_FUNCTION(ActivationOp, activationShape)
 
 static FailureOr<RankedTensorType> addShape(AddOp::Adaptor op, EmitFn emit) {
   RankedTensorType lhs = tensorOf(op.getLhs()), rhs = tensorOf(op.getRhs());
-  if (!lhs || !rhs)
-    return fail(emit() << "expects ranked tensor operands");
   FailureOr<SmallVector<int64_t>> shape =
       broadcastShapes(emit, lhs.getShape(), rhs.getShape(), "operand shapes");
   if (failed(shape))
@@ -355,8 +413,6 @@ static LogicalResult checkAxis(EmitFn emit, int64_t axis, int64_t rank,
 static FailureOr<RankedTensorType> softmaxShape(SoftmaxOp::Adaptor op,
                                                 EmitFn emit) {
   RankedTensorType input = tensorOf(op.getInput());
-  if (!input)
-    return fail(emit() << "expects a ranked tensor operand");
   DNN_REQUIRE_ATTR(op, "axis", getAxisAttr)
   if (failed(checkAxis(emit, op.getAxis(), input.getRank())))
     return failure();
@@ -374,8 +430,6 @@ pool2dShape(EmitFn emit, Value inputValue, ArrayRef<int64_t> kernel,
             ArrayRef<int64_t> strides, ArrayRef<int64_t> padding,
             ArrayRef<int64_t> dilation, bool ceilMode) {
   RankedTensorType input = tensorOf(inputValue);
-  if (!input)
-    return fail(emit() << "expects a ranked tensor operand");
   if (input.getRank() != 4)
     return fail(emit() << "expects a 4-D input (N x C x H x W), got rank "
                    << input.getRank());
@@ -384,15 +438,16 @@ pool2dShape(EmitFn emit, Value inputValue, ArrayRef<int64_t> kernel,
       failed(checkArray(emit, "padding", padding, 4, 0)) ||
       failed(checkArray(emit, "dilation", dilation, 2, 1)))
     return failure();
-  for (int i = 0; i < 4; ++i) {
-    int64_t extent = dilation[i % 2] * (kernel[i % 2] - 1) + 1;
-    if (padding[i] >= extent)
-      return fail(emit() << "padding " << ShapeStr{padding}
-                     << " must be smaller than the kernel extent in each "
-                        "dimension, "
-                     << ShapeStr{{dilation[0] * (kernel[0] - 1) + 1,
-                                  dilation[1] * (kernel[1] - 1) + 1}});
-  }
+  // An extent past 64 bits is left to windowOutputShape2D to report.
+  std::optional<int64_t> extents[] = {kernelExtent(kernel[0], dilation[0]),
+                                      kernelExtent(kernel[1], dilation[1])};
+  if (extents[0] && extents[1])
+    for (int i = 0; i < 4; ++i)
+      if (padding[i] >= *extents[i % 2])
+        return fail(emit() << "padding " << ShapeStr{padding}
+                           << " must be smaller than the kernel extent in "
+                              "each dimension, "
+                           << ShapeStr{{*extents[0], *extents[1]}});
   ArrayRef<int64_t> in = input.getShape();
   FailureOr<SmallVector<int64_t>> spatial = windowOutputShape2D(
       emit, in, kernel, strides, padding, dilation, ceilMode);
@@ -422,8 +477,6 @@ DNN_SHAPE_FUNCTION(AvgPool2DOp, avgPoolShape)
 static FailureOr<RankedTensorType>
 globalAvgPoolShape(GlobalAvgPoolOp::Adaptor op, EmitFn emit) {
   RankedTensorType input = tensorOf(op.getInput());
-  if (!input)
-    return fail(emit() << "expects a ranked tensor operand");
   if (input.getRank() < 3)
     return fail(emit() << "expects an input of rank 3 or more (N x C x spatial), "
                       "got rank "
@@ -439,32 +492,47 @@ DNN_SHAPE_FUNCTION(GlobalAvgPoolOp, globalAvgPoolShape)
 // FlattenOp, ReshapeOp, ConcatOp
 //===----------------------------------------------------------------------===//
 
+/// The product of `dims`; reports and fails if it does not fit in 64 bits.
+static FailureOr<int64_t> product(EmitFn emit, ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    std::optional<int64_t> next = llvm::checkedMul(p, d);
+    if (!next)
+      return fail(emit() << "the number of elements of dimensions "
+                         << ShapeStr{dims} << " overflows 64 bits");
+    p = *next;
+  }
+  return p;
+}
+
 static FailureOr<RankedTensorType> flattenShape(FlattenOp::Adaptor op,
                                                 EmitFn emit) {
   RankedTensorType input = tensorOf(op.getInput());
-  if (!input)
-    return fail(emit() << "expects a ranked tensor operand");
   int64_t axis = op.getAxis();
   if (failed(checkAxis(emit, axis, input.getRank(), /*extra=*/1)))
     return failure();
   ArrayRef<int64_t> shape = input.getShape();
-  auto product = [](ArrayRef<int64_t> dims) {
-    int64_t p = 1;
-    for (int64_t d : dims)
-      p *= d;
-    return p;
-  };
-  return makeTensor({product(shape.take_front(axis)),
-                     product(shape.drop_front(axis))},
-                    input.getElementType());
+  FailureOr<int64_t> outer = product(emit, shape.take_front(axis));
+  if (failed(outer))
+    return failure();
+  FailureOr<int64_t> inner = product(emit, shape.drop_front(axis));
+  if (failed(inner))
+    return failure();
+  return makeTensor({*outer, *inner}, input.getElementType());
 }
 DNN_SHAPE_FUNCTION(FlattenOp, flattenShape)
 
 LogicalResult ReshapeOp::verify() {
-  int64_t in = getInput().getType().getNumElements();
-  int64_t out = getResult().getType().getNumElements();
-  if (in != out)
-    return emitOpError() << "cannot reshape " << in << " elements into " << out;
+  auto emit = [&] { return emitOpError(); };
+  FailureOr<int64_t> in = product(emit, getInput().getType().getShape());
+  if (failed(in))
+    return failure();
+  FailureOr<int64_t> out = product(emit, getResult().getType().getShape());
+  if (failed(out))
+    return failure();
+  if (*in != *out)
+    return emitOpError() << "cannot reshape " << *in << " elements into "
+                         << *out;
   return success();
 }
 
@@ -482,8 +550,6 @@ static FailureOr<RankedTensorType> concatShape(ConcatOp::Adaptor op,
   if (inputs.empty())
     return fail(emit() << "expects at least one input");
   RankedTensorType first = tensorOf(inputs.front());
-  if (!first)
-    return fail(emit() << "expects ranked tensor operands");
   DNN_REQUIRE_ATTR(op, "axis", getAxisAttr)
   int64_t axis = op.getAxis();
   if (failed(checkAxis(emit, axis, first.getRank())))
@@ -491,8 +557,6 @@ static FailureOr<RankedTensorType> concatShape(ConcatOp::Adaptor op,
   SmallVector<int64_t> shape(first.getShape());
   for (auto [i, value] : llvm::enumerate(inputs.drop_front())) {
     RankedTensorType type = tensorOf(value);
-    if (!type)
-      return fail(emit() << "expects ranked tensor operands");
     if (type.getRank() != first.getRank())
       return fail(emit() << "input #" << i + 1 << " has rank " << type.getRank()
                      << ", input #0 has rank " << first.getRank());
@@ -506,7 +570,12 @@ static FailureOr<RankedTensorType> concatShape(ConcatOp::Adaptor op,
                        << ShapeStr{first.getShape()} << " outside axis "
                        << axis);
     }
-    shape[axis] += type.getDimSize(axis);
+    std::optional<int64_t> sum =
+        llvm::checkedAdd(shape[axis], type.getDimSize(axis));
+    if (!sum)
+      return fail(emit() << "the concatenated size along axis " << axis
+                         << " overflows 64 bits");
+    shape[axis] = *sum;
   }
   return makeTensor(shape, first.getElementType());
 }

@@ -19,9 +19,9 @@ def DNN_Dialect : Dialect {
     The `dnn` dialect models a deep neural network at the granularity users
     think in: convolutions, linear layers, normalisation, activations,
     pooling, residual adds and concatenations. Every op has value semantics
-    on statically shaped tensors in NCHW layout, a verifier that rejects
-    every shape or attribute mismatch with a located diagnostic, and (where
-    the result is implied by the operands) shape inference.
+    on statically shaped, non-empty tensors in NCHW layout, a verifier that
+    rejects every shape or attribute mismatch with a located diagnostic, and
+    (where the result is implied by the operands) shape inference.
 
     Beside the layers, the dialect carries what the compiler knows about the
     hardware:
