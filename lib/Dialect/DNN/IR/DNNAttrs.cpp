@@ -289,3 +289,31 @@ MappingAttr::verifyAgainst(GPUTargetAttr target,
                        << expected;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// #dnn.cost
+//===----------------------------------------------------------------------===//
+
+LogicalResult CostAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               llvm::APFloat latency, llvm::APFloat compute,
+                               llvm::APFloat memory, llvm::APFloat launch,
+                               llvm::APFloat waves, llvm::APFloat tail,
+                               llvm::APFloat energy) {
+  struct NonNegative {
+    const char *what;
+    const llvm::APFloat &value;
+  } fields[] = {{"latency_us", latency}, {"compute_us", compute},
+                {"memory_us", memory},   {"launch_us", launch},
+                {"waves", waves},        {"tail_utilization", tail},
+                {"energy_uj", energy}};
+  for (const NonNegative &f : fields) {
+    double v = f.value.convertToDouble();
+    if (!std::isfinite(v) || v < 0)
+      return emitError() << "#dnn.cost: " << f.what
+                         << " must be a non-negative finite number, got " << v;
+  }
+  if (tail.convertToDouble() > 1.0)
+    return emitError() << "#dnn.cost: tail_utilization must be at most 1, got "
+                       << tail.convertToDouble();
+  return success();
+}

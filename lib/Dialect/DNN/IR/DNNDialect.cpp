@@ -65,5 +65,12 @@ LogicalResult DNNDialect::verifyOperationAttribute(Operation *op,
       return mapping.verifyAgainst(target, [&] { return op->emitError(); });
     return success();
   }
+  if (name == kCostAttrName) {
+    if (!isa<CostAttr>(attribute.getValue()))
+      return op->emitError() << "'" << name
+                             << "' must be a #dnn.cost attribute, got "
+                             << attribute.getValue();
+    return success();
+  }
   return op->emitError() << "unknown dnn attribute '" << name << "'";
 }

@@ -602,3 +602,38 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
 
 #define GET_OP_CLASSES
 #include "dnn/Dialect/DNN/IR/DNNOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// GEMM views
+//===----------------------------------------------------------------------===//
+
+#include "dnn/Dialect/DNN/IR/DNNInterfaces.cpp.inc"
+
+static int64_t product(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims)
+    p *= d;
+  return p;
+}
+
+GemmShape Conv2DOp::getGemmShape() {
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  ArrayRef<int64_t> w = getWeight().getType().getShape();
+  ArrayRef<int64_t> out = getType().getShape();
+  int64_t groups = getGroups();
+  return {groups, out[0] * out[2] * out[3], w[0] / groups,
+          in[1] / groups * w[2] * w[3]};
+}
+
+GemmShape LinearOp::getGemmShape() {
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  ArrayRef<int64_t> w = getWeight().getType().getShape();
+  return {1, product(in.drop_back()), w[0], w[1]};
+}
+
+GemmShape MatmulOp::getGemmShape() {
+  ArrayRef<int64_t> out = getType().getShape();
+  ArrayRef<int64_t> lhs = getLhs().getType().getShape();
+  return {product(out.drop_back(2)), out[out.size() - 2], out.back(),
+          lhs.back()};
+}

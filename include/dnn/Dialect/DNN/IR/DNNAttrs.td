@@ -153,4 +153,46 @@ def DNN_MappingAttr : DNN_Attr<"Mapping", "mapping"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// #dnn.cost
+//===----------------------------------------------------------------------===//
+
+def DNN_CostAttr : DNN_Attr<"Cost", "cost"> {
+  let summary = "Predicted cost of an op (or, on a function, of all its ops)";
+  let description = [{
+    Written by `dnn-predict` as the `dnn.cost` attribute. Times are in
+    microseconds, energy in microjoules. `latency_us` is what the op adds to
+    the network's run time; `compute_us` and `memory_us` are the two
+    roofline terms it is the larger of (plus `launch_us`). `waves` is the
+    grid in units of a full wave (`ctas / (sms * ctas_per_sm)`);
+    `tail_utilization` is the fraction of the SM slots busy in the last,
+    possibly partial, wave (1.0 when the grid fills whole waves).
+
+    On a `func.func` the attribute holds the sums over the function's ops,
+    with `waves` the total of paid (rounded up) waves and
+    `tail_utilization` the latency-weighted mean.
+
+    ```mlir
+    #dnn.cost<latency_us = 241.8, compute_us = 239.5, memory_us = 20.1,
+              launch_us = 2.3, waves = 1.5, tail_utilization = 0.5,
+              energy_uj = 98.0>
+    ```
+  }];
+  let parameters = (ins
+    DNN_F64Parameter<"predicted latency, us">:$latency_us,
+    DNN_F64Parameter<"compute-bound time, us">:$compute_us,
+    DNN_F64Parameter<"memory-bound time, us">:$memory_us,
+    DNN_F64Parameter<"kernel launch overhead, us">:$launch_us,
+    DNN_F64Parameter<"grid size in waves">:$waves,
+    DNN_F64Parameter<"busy fraction of the last wave's SM slots">:$tail_utilization,
+    DNN_F64Parameter<"predicted energy, uJ">:$energy_uj
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    double getLatency() const { return getLatencyUs().convertToDouble(); }
+    double getEnergy() const { return getEnergyUj().convertToDouble(); }
+  }];
+}
+
 #endif // DNN_DIALECT_DNN_IR_DNNATTRS_TD

@@ -58,6 +58,8 @@ def DNN_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kTargetAttrName = "dnn.target";
     /// Name of the op attribute holding a `#dnn.mapping`.
     static constexpr ::llvm::StringLiteral kMappingAttrName = "dnn.mapping";
+    /// Name of the op (and function) attribute holding a `#dnn.cost`.
+    static constexpr ::llvm::StringLiteral kCostAttrName = "dnn.cost";
 
   private:
     void registerAttributes();

@@ -9,6 +9,7 @@
 
 #include "dnn/Dialect/DNN/IR/DNNAttrs.h"
 #include "dnn/Dialect/DNN/IR/DNNDialect.h"
+#include "dnn/Dialect/DNN/IR/DNNInterfaces.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

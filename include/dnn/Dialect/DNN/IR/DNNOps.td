@@ -9,6 +9,7 @@
 
 include "dnn/Dialect/DNN/IR/DNNBase.td"
 include "dnn/Dialect/DNN/IR/DNNAttrs.td"
+include "dnn/Dialect/DNN/IR/DNNInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
@@ -48,7 +49,8 @@ def DNN_I64Quad0 : DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">;
 // Convolution and GEMM-like layers
 //===----------------------------------------------------------------------===//
 
-def DNN_Conv2DOp : DNN_InferredOp<"conv2d", [AllElementTypesMatch<["input", "weight", "result"]>]> {
+def DNN_Conv2DOp : DNN_InferredOp<"conv2d", [AllElementTypesMatch<["input", "weight", "result"]>,
+    DeclareOpInterfaceMethods<DNN_GemmOpInterface>]> {
   let summary = "2-D convolution (NCHW input, FCHW weights), optional bias";
   let description = [{
     Cross-correlation of `input` (`N x C x H x W`) with `weight`
@@ -85,7 +87,8 @@ def DNN_Conv2DOp : DNN_InferredOp<"conv2d", [AllElementTypesMatch<["input", "wei
   }];
 }
 
-def DNN_LinearOp : DNN_InferredOp<"linear", [AllElementTypesMatch<["input", "weight", "result"]>]> {
+def DNN_LinearOp : DNN_InferredOp<"linear", [AllElementTypesMatch<["input", "weight", "result"]>,
+    DeclareOpInterfaceMethods<DNN_GemmOpInterface>]> {
   let summary = "Fully connected layer: input * weight^T + bias";
   let description = [{
     `input` is `... x K`, `weight` is `N x K` (one row per output feature,
@@ -107,7 +110,8 @@ def DNN_LinearOp : DNN_InferredOp<"linear", [AllElementTypesMatch<["input", "wei
   }];
 }
 
-def DNN_MatmulOp : DNN_InferredOp<"matmul", [AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+def DNN_MatmulOp : DNN_InferredOp<"matmul", [AllElementTypesMatch<["lhs", "rhs", "result"]>,
+    DeclareOpInterfaceMethods<DNN_GemmOpInterface>]> {
   let summary = "Batched matrix product with broadcast batch dimensions";
   let description = [{
     `lhs` is `B... x M x K`, `rhs` is `B... x K x N`; both have rank 2 or

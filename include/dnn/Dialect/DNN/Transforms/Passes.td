@@ -32,4 +32,61 @@ def AttachTarget : Pass<"dnn-attach-target", "ModuleOp"> {
   ];
 }
 
+def AssignMapping : Pass<"dnn-assign-mapping", "ModuleOp"> {
+  let summary = "Choose each GEMM-like op's #dnn.mapping for the target GPU";
+  let description = [{
+    For every op with a GEMM view (conv2d as implicit GEMM, linear, matmul)
+    picks the kernel configuration and split-K of least predicted latency on
+    the module's `dnn.target` and records it as `dnn.mapping`: tile sizes,
+    threads, registers and shared memory per CTA (from the kernel table),
+    CTAs, resident CTAs per SM (from the occupancy limits) and waves. The
+    candidates are the kernels the GPU lowering implements
+    (`docs/performance-model.md`); f16/bf16 ops use the tensor-core kernel,
+    the others the FP32 ones. Split-K in {2, 4, 8} is tried only when the
+    unsplit grid is under one wave and each split keeps K >= 256. Ties go to
+    the earlier kernel and the smaller split, so the choice is deterministic.
+
+    `config` forces one kernel (by name) and `split-k` one split for every
+    op, for sweeps and calibration.
+
+    ```
+    dnn-opt model.mlir --dnn-attach-target=gpu=h100 --dnn-assign-mapping
+    ```
+  }];
+  let options = [
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "JSON file of model constants (see docs/performance-model.md)">,
+    Option<"config", "config", "std::string", /*default=*/"\"\"",
+           "use this kernel configuration for every op">,
+    Option<"splitK", "split-k", "int64_t", /*default=*/"0",
+           "use this split-K for every op (0: choose)">
+  ];
+}
+
+def Predict : Pass<"dnn-predict", "ModuleOp"> {
+  let summary = "Predict each op's latency and energy (#dnn.cost) and report";
+  let description = [{
+    Annotates every dnn op with `dnn.cost = #dnn.cost<...>` and every
+    function with the totals, using the analytical model of
+    `docs/performance-model.md`: GEMM-like ops by a wave-quantised
+    roofline over their `dnn.mapping` (so run `dnn-assign-mapping` first),
+    the others as memory-bound kernels; `dnn.constant`, `dnn.reshape` and
+    `dnn.flatten` cost nothing (no kernel).
+
+    `report=FILE` writes the per-layer report as JSON (schema in
+    `docs/report-schema.md`); `report=-` prints it as a table on stdout.
+
+    ```
+    dnn-opt model.mlir --dnn-attach-target=gpu=h100 --dnn-assign-mapping \
+        --dnn-predict=report=model.json
+    ```
+  }];
+  let options = [
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "JSON file of model constants (see docs/performance-model.md)">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "write the per-layer report: a JSON file, or - for a table on stdout">
+  ];
+}
+
 #endif // DNN_DIALECT_DNN_TRANSFORMS_PASSES_TD

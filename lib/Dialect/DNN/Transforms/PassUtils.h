@@ -1,0 +1,70 @@
+//===- PassUtils.h - helpers shared by the dnn passes -----------*- C++ -*-===//
+
+#ifndef LIB_DIALECT_DNN_TRANSFORMS_PASSUTILS_H
+#define LIB_DIALECT_DNN_TRANSFORMS_PASSUTILS_H
+
+#include "dnn/Analysis/GPUModel.h"
+#include "dnn/Dialect/DNN/IR/DNNDialect.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::dnn {
+
+/// The module's #dnn.gpu target, or an error naming `pass` and the fix.
+inline FailureOr<GPUTargetAttr> requireGPUTarget(ModuleOp module,
+                                                 StringRef pass) {
+  auto target = module->getAttrOfType<GPUTargetAttr>(DNNDialect::kTargetAttrName);
+  if (!target)
+    return module.emitError()
+           << pass << ": the module has no dnn.target; run "
+           << "dnn-attach-target{gpu=...} first";
+  return target;
+}
+
+/// The model constants: defaults, overridden by a calibration file if given.
+inline FailureOr<ModelParams> loadParams(ModuleOp module, StringRef pass,
+                                         StringRef calibration) {
+  ModelParams params;
+  if (!calibration.empty() &&
+      failed(loadModelParams(calibration, params, [&] {
+        return module.emitError() << pass << ": ";
+      })))
+    return failure();
+  return params;
+}
+
+/// Bytes of a tensor value (0 for anything else).
+inline double tensorBytes(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return 0;
+  return static_cast<double>(tensor.getNumElements()) *
+         static_cast<double>(tensor.getElementTypeBitWidth()) / 8.0;
+}
+
+/// Operand and result bytes of `op`: what a kernel for it must move once.
+inline double operandAndResultBytes(Operation *op) {
+  double bytes = 0;
+  for (Type t : op->getOperandTypes())
+    bytes += tensorBytes(t);
+  for (Type t : op->getResultTypes())
+    bytes += tensorBytes(t);
+  return bytes;
+}
+
+/// Whether a GEMM-like op runs on tensor cores (16-bit float operands).
+inline bool usesTensorCores(Operation *op) {
+  auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  return type && (type.getElementType().isF16() ||
+                  type.getElementType().isBF16());
+}
+
+inline GemmTraffic gemmTraffic(Operation *op) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  return {static_cast<int64_t>(type.getElementTypeBitWidth() / 8),
+          operandAndResultBytes(op)};
+}
+
+} // namespace mlir::dnn
+
+#endif // LIB_DIALECT_DNN_TRANSFORMS_PASSUTILS_H

@@ -1,0 +1,151 @@
+//===- Predict.cpp - dnn-predict pass -----------------------------------===//
+//
+// Annotates ops and functions with #dnn.cost and writes the per-layer report.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PassUtils.h"
+
+#include "dnn/Analysis/Report.h"
+#include "dnn/Dialect/DNN/IR/DNNOps.h"
+#include "dnn/Dialect/DNN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace mlir::dnn {
+#define GEN_PASS_DEF_PREDICT
+#include "dnn/Dialect/DNN/Transforms/Passes.h.inc"
+} // namespace mlir::dnn
+
+using namespace mlir;
+using namespace mlir::dnn;
+
+/// Arithmetic per output element of the memory-bound ops (a rough count;
+/// these kernels are bound by bytes, not FLOPs).
+static double flopsPerElement(Operation *op) {
+  if (auto act = dyn_cast<ActivationOp>(op))
+    return act.getKind() == ActivationKind::relu ||
+                   act.getKind() == ActivationKind::relu6
+               ? 1.0
+               : 8.0;
+  if (isa<BatchNormOp>(op))
+    return 2.0;
+  if (isa<SoftmaxOp>(op))
+    return 5.0;
+  if (auto pool = dyn_cast<MaxPool2DOp>(op))
+    return static_cast<double>(pool.getKernelSize()[0] *
+                               pool.getKernelSize()[1]);
+  if (auto pool = dyn_cast<AvgPool2DOp>(op))
+    return static_cast<double>(pool.getKernelSize()[0] *
+                               pool.getKernelSize()[1]);
+  return 1.0;
+}
+
+namespace {
+struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
+  using PredictBase::PredictBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    constexpr StringLiteral pass = "dnn-predict";
+    FailureOr<GPUTargetAttr> target = requireGPUTarget(module, pass);
+    FailureOr<ModelParams> params = loadParams(module, pass, calibration);
+    if (failed(target) || failed(params))
+      return signalPassFailure();
+
+    ModelReport report;
+    report.target = *target;
+    bool failedOp = false;
+    module.walk([&](func::FuncOp func) {
+      Cost total;
+      double weightedTail = 0;
+      llvm::StringMap<unsigned> ordinals;
+      func.walk([&](Operation *op) {
+        if (!isa<DNNDialect>(op->getDialect()))
+          return;
+        unsigned ordinal = ordinals[op->getName().getStringRef()]++;
+        OpReport entry;
+        entry.name = getReportName(op, ordinal);
+        entry.op = op->getName().getStringRef().str();
+        entry.function = func.getSymName().str();
+        if (failed(predictOp(op, *target, *params, entry))) {
+          failedOp = true;
+          return;
+        }
+        op->setAttr(DNNDialect::kCostAttrName, entry.cost.toAttr(&getContext()));
+        if (entry.kind == "none")
+          return;
+        total.latencyUs += entry.cost.latencyUs;
+        total.computeUs += entry.cost.computeUs;
+        total.memoryUs += entry.cost.memoryUs;
+        total.launchUs += entry.cost.launchUs;
+        total.energyUJ += entry.cost.energyUJ;
+        total.waves += std::ceil(entry.cost.waves - 1e-9);
+        weightedTail += entry.cost.tailUtilization * entry.cost.latencyUs;
+        report.ops.push_back(std::move(entry));
+      });
+      total.tailUtilization =
+          total.latencyUs > 0 ? weightedTail / total.latencyUs : 1.0;
+      func->setAttr(DNNDialect::kCostAttrName, total.toAttr(&getContext()));
+    });
+    if (failedOp)
+      return signalPassFailure();
+    if (!this->report.empty() && failed(writeReport(module, report)))
+      return signalPassFailure();
+  }
+
+  LogicalResult predictOp(Operation *op, GPUTargetAttr target,
+                          const ModelParams &params, OpReport &entry) {
+    if (auto gemm = dyn_cast<GemmOpInterface>(op)) {
+      auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+      if (!mapping)
+        return op->emitError()
+               << "dnn-predict: no dnn.mapping on this op; run "
+                  "dnn-assign-mapping first";
+      entry.kind = "gemm";
+      entry.shape = gemm.getGemmShape();
+      entry.tile[0] = mapping.getTileM();
+      entry.tile[1] = mapping.getTileN();
+      entry.tile[2] = mapping.getTileK();
+      entry.splitK = mapping.getSplitK();
+      entry.cost =
+          predictGemm(target, params, entry.shape, mapping, gemmTraffic(op));
+      return success();
+    }
+    // Views and constants launch no kernel.
+    if (isa<ConstantOp, ReshapeOp, FlattenOp>(op)) {
+      entry.kind = "none";
+      entry.cost.tailUtilization = 1.0;
+      return success();
+    }
+    entry.kind = "memory";
+    auto result = cast<RankedTensorType>(op->getResult(0).getType());
+    int64_t elements = result.getNumElements();
+    if (isa<GlobalAvgPoolOp>(op))
+      elements = cast<RankedTensorType>(op->getOperand(0).getType())
+                     .getNumElements();
+    entry.cost = predictMemoryBound(target, params, operandAndResultBytes(op),
+                                    flopsPerElement(op) * elements, elements);
+    return success();
+  }
+
+  LogicalResult writeReport(ModuleOp module, const ModelReport &report) {
+    if (this->report == "-") {
+      writeReportTable(report, llvm::outs());
+      return success();
+    }
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> file =
+        openOutputFile(this->report, &error);
+    if (!file)
+      return module.emitError() << "dnn-predict: cannot write report '"
+                                << this->report << "': " << error;
+    writeReportJSON(report, file->os());
+    file->keep();
+    return success();
+  }
+};
+} // namespace
