@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Build dnn-mlir (utils/setup.sh) and run dnn-opt on the example ResNet block,
-# attaching the H100 SXM target. The transformed IR is printed on stdout; the
-# setup/build log goes to stderr. Extra arguments are passed on to dnn-opt.
+# Build dnn-mlir (utils/setup.sh), then run the main job on the bundled
+# example (examples/resnet_block.mlir) for an H100: attach the target, choose
+# each layer's mapping, predict per-layer latency/energy. Prints the per-layer
+# table; writes the annotated IR and the JSON report to build/example/.
+# Extra arguments are passed on to dnn-opt (e.g. --dnn-attach-target=gpu=a100
+# after the defaults replaces the target).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,4 +13,13 @@ BUILD_DIR="${DNN_BUILD_DIR:-build}"
 
 ./utils/setup.sh >&2
 
-exec "$BUILD_DIR/bin/dnn-opt" examples/resnet_block.mlir --dnn-attach-target=gpu=h100-sxm "$@"
+OUT="$BUILD_DIR/example"
+mkdir -p "$OUT"
+"$BUILD_DIR/bin/dnn-opt" examples/resnet_block.mlir \
+  --dnn-attach-target=gpu=h100 "$@" \
+  --dnn-assign-mapping --dnn-predict=report="$OUT/report.json" \
+  --mlir-print-debuginfo -o "$OUT/resnet_block.annotated.mlir"
+"$BUILD_DIR/bin/dnn-opt" "$OUT/resnet_block.annotated.mlir" \
+  --dnn-predict=report=- -o /dev/null
+echo "annotated IR: $OUT/resnet_block.annotated.mlir"
+echo "JSON report:  $OUT/report.json"
