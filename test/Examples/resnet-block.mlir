@@ -16,9 +16,9 @@
 // The main job end to end: mapping and prediction, report named by layer.
 // RUN: dnn-opt %dnn_src_root/examples/resnet_block.mlir --dnn-attach-target=gpu=h100 --dnn-assign-mapping --dnn-predict=report=- -o /dev/null | FileCheck %s --check-prefix=REPORT
 // REPORT: dnn-predict: 10 ops on h100-sxm (132 SMs)
-// REPORT: layer1.0.conv1 {{ +}}dnn.conv2d {{ +}}784 {{ +}}32 {{ +}}288 {{ +}}64x64x16
-// REPORT: layer1.0.bn1 {{ +}}dnn.batch_norm
-// REPORT: layer1.0.add {{ +}}dnn.add
-// REPORT: fc {{ +}}dnn.linear {{ +}}1 {{ +}}10 {{ +}}32
-// REPORT: softmax {{ +}}dnn.softmax
+// REPORT: layer1.0.conv1 dnn.conv2d 784 32 288 64x64x16
+// REPORT: layer1.0.bn1 dnn.batch_norm
+// REPORT: layer1.0.add dnn.add
+// REPORT: fc dnn.linear 1 10 32
+// REPORT: softmax dnn.softmax
 // REPORT: total latency {{[0-9.]+}} us, energy {{[0-9.]+}} uJ
