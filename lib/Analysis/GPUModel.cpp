@@ -144,8 +144,11 @@ int64_t dnn::computeCTAsPerSM(GPUTargetAttr target, int64_t threads,
   }
   if (smemPerBlock > target.getMaxSmemPerBlock())
     return 0;
-  limit = std::min(limit, target.getSmemPerSm() /
-                              (smemPerBlock + target.getSmemReservedPerBlock()));
+  // No limit from shared memory when a block needs none (and the target
+  // reserves none per block, as on sm_70/sm_75): avoid dividing by zero.
+  int64_t smemNeeded = smemPerBlock + target.getSmemReservedPerBlock();
+  if (smemNeeded > 0)
+    limit = std::min(limit, target.getSmemPerSm() / smemNeeded);
   return std::max<int64_t>(limit, 0);
 }
 
@@ -167,10 +170,14 @@ MappingAttr dnn::buildMapping(MLIRContext *context, GPUTargetAttr target,
     return {};
   int64_t ctas = shape.batch * ceilDiv(shape.m, config.tileM) *
                  ceilDiv(shape.n, config.tileN) * splitK;
-  // Four decimals: well inside the verifier's tolerance of 0.005.
-  double waves = roundTo(static_cast<double>(ctas) /
-                             static_cast<double>(target.getSms() * perSM),
-                         4);
+  // Four decimals: well inside the verifier's tolerance of 0.005. A grid
+  // under 0.00005 waves (targets of thousands of SMs) keeps its exact value:
+  // #dnn.mapping requires waves > 0.
+  double exactWaves = static_cast<double>(ctas) /
+                      static_cast<double>(target.getSms() * perSM);
+  double waves = roundTo(exactWaves, 4);
+  if (waves <= 0)
+    waves = exactWaves;
   return MappingAttr::get(context, config.tileM, config.tileN, config.tileK,
                           config.threads, splitK, config.regsPerThread,
                           config.smemPerBlock, ctas, perSM,

@@ -39,7 +39,7 @@ def test_doc_lists_every_preset(repo_root, dnn_opt):
     # The "unknown GPU" diagnostic names every preset the compiler knows.
     err = subprocess.run([dnn_opt, "-", "--dnn-attach-target=gpu=no-such-gpu"],
                          input="module {}\n", capture_output=True, text=True).stderr
-    known = set(err.split("known presets: ")[1].splitlines()[0].strip().split(", "))
+    known = set(err.split("known presets: ")[1].splitlines()[0].split(";")[0].strip().split(", "))
     assert keys == known
 
 

@@ -608,7 +608,7 @@ func.func @target_on_function() attributes {dnn.target = #dnn.gpu<name = "h100",
 
 // -----
 
-// expected-error @+1 {{'dnn.target' must be a #dnn.gpu attribute, got "h100"}}
+// expected-error @+1 {{'dnn.target' must be a #dnn.gpu or #dnn.accel attribute, got "h100"}}
 module attributes {dnn.target = "h100"} {
   func.func @target_not_gpu() {
     return
@@ -617,7 +617,7 @@ module attributes {dnn.target = "h100"} {
 
 // -----
 
-// expected-error @+1 {{'dnn.target' must be a #dnn.gpu attribute, got #dnn.mapping<tile_m = 128,}}
+// expected-error @+1 {{'dnn.target' must be a #dnn.gpu or #dnn.accel attribute, got #dnn.mapping<tile_m = 128,}}
 module attributes {dnn.target = #dnn.mapping<tile_m = 128, tile_n = 128, tile_k = 32, threads = 256, regs_per_thread = 128, smem_per_block = 32768, ctas = 264, ctas_per_sm = 1, waves = 2.0>} {
   func.func @target_is_mapping() {
     return

@@ -317,3 +317,65 @@ LogicalResult CostAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << tail.convertToDouble();
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// #dnn.accel
+//===----------------------------------------------------------------------===//
+
+LogicalResult AccelTargetAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, StringRef name,
+    int64_t peRows, int64_t peCols, int64_t clockMHz, int64_t elementBytes,
+    int64_t rfBytes, int64_t glbBytes, int64_t glbBytesPerCycle,
+    llvm::APFloat dramGBps, int64_t multicast, llvm::APFloat pjMac,
+    llvm::APFloat pjRf, llvm::APFloat pjNoc, llvm::APFloat pjGlb,
+    llvm::APFloat pjDram) {
+  if (name.empty())
+    return emitError() << "#dnn.accel: name must not be empty";
+  struct Positive {
+    const char *what;
+    int64_t value;
+  } positives[] = {{"pe_rows", peRows},
+                   {"pe_cols", peCols},
+                   {"clock_mhz", clockMHz},
+                   {"element_bytes", elementBytes},
+                   {"rf_bytes", rfBytes},
+                   {"glb_bytes", glbBytes},
+                   {"glb_bytes_per_cycle", glbBytesPerCycle},
+                   {"multicast", multicast}};
+  for (const Positive &p : positives)
+    if (p.value <= 0)
+      return emitError() << "#dnn.accel: " << p.what
+                         << " must be positive, got " << p.value;
+  if (multicast > peRows * peCols)
+    return emitError() << "#dnn.accel: multicast (" << multicast
+                       << ") must not exceed the number of PEs ("
+                       << peRows * peCols << ")";
+  if (rfBytes < 3 * elementBytes)
+    return emitError() << "#dnn.accel: rf_bytes (" << rfBytes
+                       << ") must hold at least 3 elements (two operands and "
+                          "a partial sum) of element_bytes ("
+                       << elementBytes << ")";
+  if (glbBytes < 2 * elementBytes * (peRows + peCols))
+    return emitError() << "#dnn.accel: glb_bytes (" << glbBytes
+                       << ") must hold at least two operand vectors of the "
+                          "array (2 * element_bytes * (pe_rows + pe_cols) = "
+                       << 2 * elementBytes * (peRows + peCols) << ")";
+  double dram = dramGBps.convertToDouble();
+  if (!std::isfinite(dram) || dram <= 0)
+    return emitError() << "#dnn.accel: dram_gbps must be positive and finite";
+  struct Energy {
+    const char *what;
+    llvm::APFloat value;
+  } energies[] = {{"pj_mac", pjMac},
+                  {"pj_rf", pjRf},
+                  {"pj_noc", pjNoc},
+                  {"pj_glb", pjGlb},
+                  {"pj_dram", pjDram}};
+  for (const Energy &e : energies) {
+    double v = e.value.convertToDouble();
+    if (!std::isfinite(v) || v < 0)
+      return emitError() << "#dnn.accel: " << e.what
+                         << " must be non-negative and finite";
+  }
+  return success();
+}

@@ -49,9 +49,9 @@ LogicalResult DNNDialect::verifyOperationAttribute(Operation *op,
     if (!isa<ModuleOp>(op))
       return op->emitError() << "'" << name
                              << "' may only be attached to a builtin.module";
-    if (!isa<GPUTargetAttr>(attribute.getValue()))
+    if (!isa<GPUTargetAttr, AccelTargetAttr>(attribute.getValue()))
       return op->emitError() << "'" << name
-                             << "' must be a #dnn.gpu attribute, got "
+                             << "' must be a #dnn.gpu or #dnn.accel attribute, got "
                              << attribute.getValue();
     return success();
   }

@@ -41,8 +41,10 @@ struct AssignMappingPass
       return signalPassFailure();
     }
     if (splitK < 0 || splitK > 64) {
+      // The option itself would stream as a char ('A' for 65): print the
+      // number.
       module.emitError() << pass << ": split-k must be in [0, 64], got "
-                         << splitK;
+                         << static_cast<int64_t>(splitK);
       return signalPassFailure();
     }
 

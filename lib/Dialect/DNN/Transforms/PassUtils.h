@@ -13,6 +13,11 @@ namespace mlir::dnn {
 /// The module's #dnn.gpu target, or an error naming `pass` and the fix.
 inline FailureOr<GPUTargetAttr> requireGPUTarget(ModuleOp module,
                                                  StringRef pass) {
+  if (module->getAttrOfType<AccelTargetAttr>(DNNDialect::kTargetAttrName))
+    return module.emitError()
+           << pass << ": the dnn.target is a #dnn.accel accelerator; "
+           << "dnn.mapping is GPU-only (dnn-predict models accelerators "
+           << "without one)";
   auto target = module->getAttrOfType<GPUTargetAttr>(DNNDialect::kTargetAttrName);
   if (!target)
     return module.emitError()

@@ -6,6 +6,7 @@
 
 #include "PassUtils.h"
 
+#include "dnn/Analysis/AccelModel.h"
 #include "dnn/Analysis/Report.h"
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
 #include "dnn/Dialect/DNN/Transforms/Passes.h"
@@ -51,6 +52,9 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     constexpr StringLiteral pass = "dnn-predict";
+    if (auto accel = module->getAttrOfType<AccelTargetAttr>(
+            DNNDialect::kTargetAttrName))
+      return runOnAccel(module, accel);
     FailureOr<GPUTargetAttr> target = requireGPUTarget(module, pass);
     FailureOr<ModelParams> params = loadParams(module, pass, calibration);
     if (failed(target) || failed(params))
@@ -130,6 +134,59 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
     entry.cost = predictMemoryBound(target, params, operandAndResultBytes(op),
                                     flopsPerElement(op) * elements, elements);
     return success();
+  }
+
+  /// The dataflow-accelerator path: GEMM-like ops by the access-count model
+  /// (no mapping), the others by bandwidth, views and constants for free.
+  void runOnAccel(ModuleOp module, AccelTargetAttr target) {
+    if (!this->report.empty()) {
+      module.emitError() << "dnn-predict: report=... is not supported on a "
+                            "#dnn.accel target yet";
+      return signalPassFailure();
+    }
+    module.walk([&](func::FuncOp func) {
+      Cost total;
+      double weightedUtil = 0;
+      func.walk([&](Operation *op) {
+        if (!isa<DNNDialect>(op->getDialect()))
+          return;
+        Cost cost;
+        bool free = false;
+        if (auto gemm = dyn_cast<GemmOpInterface>(op)) {
+          cost = predictAccelGemm(target, gemm.getGemmShape());
+        } else if (isa<ConstantOp, ReshapeOp, FlattenOp>(op)) {
+          free = true;
+        } else {
+          // Elements, not bytes: the accelerator moves element_bytes each.
+          double elements = 0;
+          for (Type t : llvm::concat<Type>(op->getOperandTypes(),
+                                           op->getResultTypes()))
+            if (auto tensor = dyn_cast<RankedTensorType>(t);
+                tensor && tensor.hasStaticShape())
+              elements += static_cast<double>(tensor.getNumElements());
+          auto result = cast<RankedTensorType>(op->getResult(0).getType());
+          double outputs = static_cast<double>(result.getNumElements());
+          if (isa<GlobalAvgPoolOp>(op))
+            outputs = static_cast<double>(
+                cast<RankedTensorType>(op->getOperand(0).getType())
+                    .getNumElements());
+          cost = predictAccelMemoryBound(target, elements,
+                                         flopsPerElement(op) * outputs);
+        }
+        op->setAttr(DNNDialect::kCostAttrName, cost.toAttr(&getContext()));
+        if (free)
+          return;
+        total.latencyUs += cost.latencyUs;
+        total.computeUs += cost.computeUs;
+        total.memoryUs += cost.memoryUs;
+        total.energyUJ += cost.energyUJ;
+        total.waves += cost.waves;
+        weightedUtil += cost.tailUtilization * cost.latencyUs;
+      });
+      total.tailUtilization =
+          total.latencyUs > 0 ? weightedUtil / total.latencyUs : 1.0;
+      func->setAttr(DNNDialect::kCostAttrName, total.toAttr(&getContext()));
+    });
   }
 
   LogicalResult writeReport(ModuleOp module, const ModelReport &report) {

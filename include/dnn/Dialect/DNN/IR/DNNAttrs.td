@@ -102,6 +102,64 @@ def DNN_GPUTargetAttr : DNN_Attr<"GPUTarget", "gpu"> {
 }
 
 //===----------------------------------------------------------------------===//
+// #dnn.accel
+//===----------------------------------------------------------------------===//
+
+def DNN_AccelTargetAttr : DNN_Attr<"AccelTarget", "accel"> {
+  let summary = "A dataflow accelerator (PE array) as the performance model sees it";
+  let description = [{
+    Describes a spatial DNN accelerator in the style of Eyeriss (Chen et al.,
+    ISSCC/ISCA 2016) and the DNN-Chip Predictor (Zhao et al., ICASSP 2020):
+    a `pe_rows x pe_cols` array of processing elements (one MAC per PE per
+    cycle), each with a register file (RF) of `rf_bytes`, fed over a network
+    on chip (NoC) from a global buffer (GLB) of `glb_bytes`, which is filled
+    from DRAM. `dnn-predict` evaluates GEMM-like ops on it with the
+    output-stationary dataflow of `docs/performance-model.md` ("Dataflow accelerators"); no `dnn.mapping` is
+    needed.
+
+    Sizes are in bytes, the clock in MHz, DRAM bandwidth in GB/s (10^9
+    bytes/s), GLB bandwidth in bytes per cycle. `element_bytes` is the width
+    of the accelerator's data (2 for 16-bit fixed point), whatever the
+    element type of the tensors in the IR. `multicast` is how many PEs one
+    NoC transfer can deliver the same value to (1: unicast only). Energies
+    are in pJ per access of one element (per MAC for `pj_mac`).
+
+    Built-in presets: `dnn-attach-target{accel=eyeriss}`.
+
+    ```mlir
+    #dnn.accel<name = "eyeriss", pe_rows = 12, pe_cols = 14, clock_mhz = 200,
+               element_bytes = 2, rf_bytes = 512, glb_bytes = 131072,
+               glb_bytes_per_cycle = 64, dram_gbps = 0.8, multicast = 14,
+               pj_mac = 1.0, pj_rf = 1.0, pj_noc = 2.0, pj_glb = 6.0,
+               pj_dram = 200.0>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"preset or user-chosen name">:$name,
+    "int64_t":$pe_rows,
+    "int64_t":$pe_cols,
+    "int64_t":$clock_mhz,
+    DNN_DefaultI64Parameter<"2", "bytes per data element">:$element_bytes,
+    "int64_t":$rf_bytes,
+    "int64_t":$glb_bytes,
+    "int64_t":$glb_bytes_per_cycle,
+    DNN_F64Parameter<"DRAM bandwidth, GB/s">:$dram_gbps,
+    DNN_DefaultI64Parameter<"1", "PEs one NoC transfer reaches (1: unicast)">:$multicast,
+    DNN_F64Parameter<"energy per MAC, pJ">:$pj_mac,
+    DNN_F64Parameter<"energy per RF access, pJ">:$pj_rf,
+    DNN_F64Parameter<"energy per NoC (PE array) transfer, pJ">:$pj_noc,
+    DNN_F64Parameter<"energy per global-buffer access, pJ">:$pj_glb,
+    DNN_F64Parameter<"energy per DRAM access, pJ">:$pj_dram
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    int64_t getNumPEs() const { return getPeRows() * getPeCols(); }
+    double getDramBandwidthGBps() const { return getDramGbps().convertToDouble(); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // #dnn.mapping
 //===----------------------------------------------------------------------===//
 

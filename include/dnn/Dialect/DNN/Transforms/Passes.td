@@ -21,14 +21,22 @@ def AttachTarget : Pass<"dnn-attach-target", "ModuleOp"> {
     spaces and commas). An unknown name is an error that lists the known
     presets. A target already on the module is replaced.
 
+    `accel` attaches a dataflow accelerator (`#dnn.accel`) instead: a preset
+    name (`eyeriss`) or a full `#dnn.accel<...>` attribute. Give `gpu` or
+    `accel`, not both. An unknown name, of either kind, is an error that
+    lists the GPU and the accelerator presets.
+
     ```
     dnn-opt model.mlir --dnn-attach-target=gpu=h100
     dnn-opt model.mlir '--dnn-attach-target=gpu={#dnn.gpu<name = "my-gpu", ...>}'
+    dnn-opt model.mlir --dnn-attach-target=accel=eyeriss
     ```
   }];
   let options = [
     Option<"gpu", "gpu", "std::string", /*default=*/"\"\"",
-           "GPU preset name (e.g. h100) or a full #dnn.gpu<...> attribute">
+           "GPU preset name (e.g. h100) or a full #dnn.gpu<...> attribute">,
+    Option<"accel", "accel", "std::string", /*default=*/"\"\"",
+           "accelerator preset name (eyeriss) or a full #dnn.accel<...> attribute">
   ];
 }
 
@@ -72,6 +80,12 @@ def Predict : Pass<"dnn-predict", "ModuleOp"> {
     roofline over their `dnn.mapping` (so run `dnn-assign-mapping` first),
     the others as memory-bound kernels; `dnn.constant`, `dnn.reshape` and
     `dnn.flatten` cost nothing (no kernel).
+
+    When the `dnn.target` is a `#dnn.accel`, GEMM-like ops are instead
+    costed by the dataflow-accelerator model (output-stationary PE array,
+    access counts per memory level; `docs/performance-model.md` ("Dataflow accelerators")), with no
+    `dnn.mapping` needed, and the other ops by a DRAM/global-buffer
+    bandwidth model. `report` is not supported on accelerator targets yet.
 
     `report=FILE` writes the per-layer report as JSON (schema in
     `docs/report-schema.md`); `report=-` prints it as a table on stdout.
