@@ -12,14 +12,18 @@
 // The mappings pass the #dnn.mapping verifiers (parameters, and occupancy
 // and waves against the module's target) when read back:
 // RUN: dnn-opt %s --dnn-attach-target=gpu=h100 --dnn-assign-mapping | dnn-opt | FileCheck %s
-// ... on every preset:
-// RUN: dnn-opt %s --dnn-attach-target=gpu=v100 --dnn-assign-mapping | dnn-opt | FileCheck %s --check-prefix=ANY
-// RUN: dnn-opt %s --dnn-attach-target=gpu=t4 --dnn-assign-mapping | dnn-opt | FileCheck %s --check-prefix=ANY
-// RUN: dnn-opt %s --dnn-attach-target=gpu=a100 --dnn-assign-mapping | dnn-opt | FileCheck %s --check-prefix=ANY
-// RUN: dnn-opt %s --dnn-attach-target=gpu=orin --dnn-assign-mapping | dnn-opt | FileCheck %s --check-prefix=ANY
-// RUN: dnn-opt %s --dnn-attach-target=gpu=rtx-4090 --dnn-assign-mapping | dnn-opt | FileCheck %s --check-prefix=ANY
-// RUN: dnn-opt %s --dnn-attach-target=gpu=l4 --dnn-assign-mapping | dnn-opt | FileCheck %s --check-prefix=ANY
-// RUN: dnn-opt %s --dnn-attach-target=gpu=h200 --dnn-assign-mapping | dnn-opt | FileCheck %s --check-prefix=ANY
+// The same with the fitted H100 constants the project ships (the checks
+// below do not depend on the constants):
+// RUN: dnn-opt %s --dnn-attach-target=gpu=h100 --dnn-assign-mapping=calibration=%dnn_src_root/data/calibration/h100-sxm.json --dnn-predict=calibration=%dnn_src_root/data/calibration/h100-sxm.json | dnn-opt | FileCheck %s
+// ... on every preset, with dnn-predict on top (V100 and T4 reserve no shared
+// memory per block: the occupancy of a CTA without any must not divide by 0):
+// RUN: dnn-opt %s --dnn-attach-target=gpu=v100 --dnn-assign-mapping --dnn-predict | dnn-opt | FileCheck %s --check-prefix=ANY
+// RUN: dnn-opt %s --dnn-attach-target=gpu=t4 --dnn-assign-mapping --dnn-predict | dnn-opt | FileCheck %s --check-prefix=ANY
+// RUN: dnn-opt %s --dnn-attach-target=gpu=a100 --dnn-assign-mapping --dnn-predict | dnn-opt | FileCheck %s --check-prefix=ANY
+// RUN: dnn-opt %s --dnn-attach-target=gpu=orin --dnn-assign-mapping --dnn-predict | dnn-opt | FileCheck %s --check-prefix=ANY
+// RUN: dnn-opt %s --dnn-attach-target=gpu=rtx-4090 --dnn-assign-mapping --dnn-predict | dnn-opt | FileCheck %s --check-prefix=ANY
+// RUN: dnn-opt %s --dnn-attach-target=gpu=l4 --dnn-assign-mapping --dnn-predict | dnn-opt | FileCheck %s --check-prefix=ANY
+// RUN: dnn-opt %s --dnn-attach-target=gpu=h200 --dnn-assign-mapping --dnn-predict | dnn-opt | FileCheck %s --check-prefix=ANY
 // ... and on a (fictional) GPU so wide that one CTA is under 0.00005 waves,
 // which rounding to 4 decimals must not turn into 0:
 // RUN: dnn-opt %s '--dnn-attach-target=gpu={#dnn.gpu<name = "wafer", arch = "sm_90", sms = 20000, clock_mhz = 1000, max_threads_per_sm = 2048, max_blocks_per_sm = 32, smem_per_sm = 233472, max_smem_per_block = 232448, l2_bytes = 52428800, dram_gbps = 3350, fp32_tflops = 10000, tc_tflops = 100000>}' --dnn-assign-mapping | dnn-opt | FileCheck %s --check-prefix=WAFER
