@@ -510,12 +510,14 @@ TEST_F(GPUModelTest, SplitKMultipliesCTAsAndAddsPartialSums) {
   EXPECT_CLOSE(one.launchUs, 2.0);
   // Split 4: K chunk 2048, each CTA alone on an SM: 33.554432 us. The
   // reduction writes and reads an FP32 partial result per split:
-  // 2 x 4 x 64 x 64 x 4 = 131072 B more -> 4341760 B / 5e5 = 8.68352 us.
-  // Two launches (GEMM + reduction).
+  // 2 x 4 x 64 x 64 x 4 = 131072 B more -> 4341760 B / 5e5 = 8.68352 us,
+  // of which the reduction's 131072 B / 5e5 = 0.262144 us run after the
+  // GEMM and add to its time. Two launches (GEMM + reduction):
+  // max(33.554432, 8.421376) + 0.262144 + 4 = 37.816576 us.
   EXPECT_CLOSE(four.computeUs, 33.554432);
   EXPECT_CLOSE(four.memoryUs, 8.68352);
   EXPECT_CLOSE(four.launchUs, 4.0);
-  EXPECT_CLOSE(four.latencyUs, 37.554432);
+  EXPECT_CLOSE(four.latencyUs, 37.816576);
 
   // The same on the H100 with the default constants, as relations.
   ModelParams defaults;
@@ -775,19 +777,24 @@ TEST_F(GPUModelTest, ChooseMappingTiesGoToTheEarlierConfigAndSmallerSplit) {
   // launch cost, 132 tiles of 64x64 (m = 8448, n = 64, 0.25 waves) take the
   // same compute time at every split: split s puts s CTAs of K/s on each SM,
   // s x alone(K/s) = alone(K). Compute-bound (K = 8192: a lone CTA is
-  // 2 x 64 x 64 x 8192 FLOP, DRAM ~281 MB), so all four tie: split 1 wins.
+  // 2 x 64 x 64 x 8192 FLOP, DRAM ~281 MB), so the GEMMs tie and only the
+  // reduction after a split adds time: split 1 wins.
   const KernelConfig &c64 = config("sgemm_64x64x16_t256");
   ModelParams serial;
   serial.launchUs = 0;
   serial.configEfficiency[c64.name] = {c64.computeEfficiency, 1.0};
   GemmShape tiles{1, 8448, 64, 8192};
-  double split1 = 0;
+  double split1 = 0, compute1 = 0;
   for (int64_t split : {1, 2, 4, 8}) {
     Cost cost = predict(h100, serial, tiles, c64, split);
     ASSERT_GT(cost.computeUs, cost.memoryUs);
-    if (split == 1)
+    if (split == 1) {
       split1 = cost.latencyUs;
-    EXPECT_NEAR(cost.latencyUs, split1, 1e-9 * split1) << split;
+      compute1 = cost.computeUs;
+    }
+    EXPECT_NEAR(cost.computeUs, compute1, 1e-9 * compute1) << split;
+    if (split > 1)
+      EXPECT_GT(cost.latencyUs, split1) << split;
   }
   MappingAttr tie = chooseMapping(&context, h100, serial, tiles,
                                   traffic(tiles), false, {&c64, 0});
@@ -1054,6 +1061,7 @@ TEST_F(GPUModelTest, ReportJSONHasTheSchemaAndTotals) {
     r.function = "main";
     r.kind = "gemm";
     r.shape = shapes[i];
+    r.flops = shapes[i].flops();
     r.tile[0] = 64;
     r.tile[1] = 64;
     r.tile[2] = 16;
@@ -1066,6 +1074,7 @@ TEST_F(GPUModelTest, ReportJSONHasTheSchemaAndTotals) {
   relu.op = "dnn.activation";
   relu.function = "main";
   relu.kind = "memory";
+  relu.flops = 200704;
   relu.cost = predictMemoryBound(h100, params, 2 * 802816.0, 200704, 200704);
   report.ops.push_back(relu);
 

@@ -19,15 +19,16 @@ using namespace mlir::dnn;
 
 // Resources from `ptxas -v` and efficiencies fitted on the lent H100 to the
 // kernels of utils/bench/wave_staircase.cu, which have exactly these tilings
-// (docs/benchmarks.md, "controlled wave staircase"). To be refreshed from the
+// (docs/benchmarks.md; the fit is data/calibration/h100-sxm.json, made by
+// utils/calibrate.py --fixed-launch 2). To be refreshed from the
 // kernels dnn-lower-to-gpu generates once it exists.
 // clang-format off
 static const KernelConfig kConfigs[] = {
   // name                  tileM tileN tileK thr  regs smem   TC     eff   co-res
-  {"sgemm_64x64x16_t256",    64,   64,  16, 256,  64,  8192, false, 0.33, 0.69},
-  {"sgemm_128x64x16_t256",  128,   64,  16, 256,  91, 12288, false, 0.39, 0.49},
-  {"sgemm_128x128x8_t256",  128,  128,   8, 256, 127,  8192, false, 0.46, 0.67},
-  {"hgemm_128x128x32_t256", 128,  128,  32, 256, 126, 18944, true,  0.19, 0.77},
+  {"sgemm_64x64x16_t256",    64,   64,  16, 256,  64,  8192, false, 0.321, 0.605},
+  {"sgemm_128x64x16_t256",  128,   64,  16, 256,  91, 12288, false, 0.424, 0.637},
+  {"sgemm_128x128x8_t256",  128,  128,   8, 256, 127,  8192, false, 0.448, 0.634},
+  {"hgemm_128x128x32_t256", 128,  128,  32, 256, 126, 18944, true,  0.159, 0.464},
 };
 // clang-format on
 
@@ -252,14 +253,18 @@ Cost dnn::predictGemm(GPUTargetAttr target, const ModelParams &params,
                                          shape.n * 4.0
                                    : 0.0;
   double dramBytes = traffic.uniqueBytes + partialBytes;
-  double memoryUs = dramBytes / (dramBytesPerUs * params.memoryEfficiency);
+  double bytesPerUs = dramBytesPerUs * params.memoryEfficiency;
+  double gemmMemoryUs = traffic.uniqueBytes / bytesPerUs;
+  // The reduction of the partial results is a second kernel that runs after
+  // the GEMM: its traffic adds to the time instead of overlapping with it.
+  double reductionUs = partialBytes / bytesPerUs;
   double launchUs = params.launchUs * (splitK > 1 ? 2.0 : 1.0);
 
   Cost cost;
   cost.computeUs = computeUs;
-  cost.memoryUs = memoryUs;
+  cost.memoryUs = gemmMemoryUs + reductionUs;
   cost.launchUs = launchUs;
-  cost.latencyUs = std::max(computeUs, memoryUs) + launchUs;
+  cost.latencyUs = std::max(computeUs, gemmMemoryUs) + reductionUs + launchUs;
   cost.waves = mapping.getWavesValue();
   cost.tailUtilization = tailUtilization(ctas, sms * perSM);
   cost.ctas = ctas;

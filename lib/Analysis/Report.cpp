@@ -59,7 +59,7 @@ void dnn::writeReportJSON(const ModelReport &report, llvm::raw_ostream &os) {
         {"m", r.shape.m},
         {"n", r.shape.n},
         {"k", r.shape.k},
-        {"flops", r.shape.flops()},
+        {"flops", r.flops},
         {"tile", llvm::json::Array{r.tile[0], r.tile[1], r.tile[2]}},
         {"split_k", r.splitK},
         {"threads", r.cost.threads},

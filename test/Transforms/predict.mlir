@@ -50,13 +50,15 @@ func.func @compute_bound(%a: tensor<64x8192xf32>, %b: tensor<8192x64xf32>) -> te
 // The same split 4 ways: 4 CTAs, each alone on an SM with K = 2048:
 //   compute: 134.217728 / 4 = 33.554432 us
 //   memory:  4210688 + 2 x 4 x 64 x 64 x 4 (FP32 partials) = 4341760 B
-//            / 1e7 = 0.434 us
-//   launch:  2 x 2 us (GEMM + reduction); latency 37.554 us
+//            / 1e7 = 0.434 us, of which the reduction's 131072 B
+//            (0.0131072 us) runs after the GEMM
+//   launch:  2 x 2 us (GEMM + reduction)
+//   latency: max(33.554432, 0.4210688) + 0.0131072 + 4 = 37.568 us
 //   energy:  67.108864 + 43.4176 + 4.194304 (4 x 128 x 2048 x 4 B) uJ
-//            + 100 W x 37.554432 us = 3870.164 uJ
+//            + 100 W x 37.5675392 us = 3871.475 uJ
 // CHECK-LABEL: func.func @split_k
 // CHECK: dnn.matmul
-// CHECK-SAME: dnn.cost = #dnn.cost<latency_us = 37.554, compute_us = 33.554, memory_us = 0.434, launch_us = 4.0, waves = 0.0076, tail_utilization = 0.0076, energy_uj = 3870.164>
+// CHECK-SAME: dnn.cost = #dnn.cost<latency_us = 37.568, compute_us = 33.554, memory_us = 0.434, launch_us = 4.0, waves = 0.0076, tail_utilization = 0.0076, energy_uj = 3871.475>
 // CHECK-SAME: split_k = 4
 func.func @split_k(%a: tensor<64x8192xf32>, %b: tensor<8192x64xf32>) -> tensor<64x64xf32> {
   %c = dnn.matmul %a, %b {dnn.mapping = #dnn.mapping<tile_m = 64, tile_n = 64, tile_k = 16, threads = 256, split_k = 4, regs_per_thread = 64, smem_per_block = 8192, ctas = 4, ctas_per_sm = 4, waves = 0.0076>} : (tensor<64x8192xf32>, tensor<8192x64xf32>) -> tensor<64x64xf32>

@@ -23,7 +23,8 @@ struct OpReport {
   std::string op;       ///< op name, e.g. "dnn.conv2d"
   std::string function; ///< enclosing function
   std::string kind;     ///< "gemm" or "memory"
-  GemmShape shape;      ///< zero for memory-bound ops
+  GemmShape shape;      ///< m = n = k = 0 for memory-bound ops
+  double flops = 0;     ///< arithmetic the prediction assumed
   int64_t tile[3] = {0, 0, 0};
   int64_t splitK = 1;
   Cost cost;

@@ -115,6 +115,7 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
       entry.tile[1] = mapping.getTileN();
       entry.tile[2] = mapping.getTileK();
       entry.splitK = mapping.getSplitK();
+      entry.flops = entry.shape.flops();
       entry.cost =
           predictGemm(target, params, entry.shape, mapping, gemmTraffic(op));
       return success();
@@ -131,8 +132,9 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
     if (isa<GlobalAvgPoolOp>(op))
       elements = cast<RankedTensorType>(op->getOperand(0).getType())
                      .getNumElements();
+    entry.flops = flopsPerElement(op) * elements;
     entry.cost = predictMemoryBound(target, params, operandAndResultBytes(op),
-                                    flopsPerElement(op) * elements, elements);
+                                    entry.flops, elements);
     return success();
   }
 
