@@ -74,16 +74,26 @@ void dnn::writeReportJSON(const ModelReport &report, llvm::raw_ostream &os) {
         {"energy_uj", round3(r.cost.energyUJ)},
     });
   }
-  GPUTargetAttr t = report.target;
+  llvm::json::Object target;
+  if (auto t = dyn_cast<GPUTargetAttr>(report.target)) {
+    target = llvm::json::Object{{"kind", "gpu"},
+                                {"name", t.getName()},
+                                {"arch", t.getArch()},
+                                {"sms", t.getSms()},
+                                {"dram_gbps", t.getDramBandwidthGBps()},
+                                {"fp32_tflops", t.getPeakFP32TFlops()},
+                                {"tc_tflops", t.getPeakTensorTFlops()}};
+  } else if (auto a = dyn_cast<AccelTargetAttr>(report.target)) {
+    target = llvm::json::Object{{"kind", "accel"},
+                                {"name", a.getName()},
+                                {"pe_rows", a.getPeRows()},
+                                {"pe_cols", a.getPeCols()},
+                                {"clock_mhz", a.getClockMhz()},
+                                {"dram_gbps", a.getDramGbps().convertToDouble()}};
+  }
   llvm::json::Object root{
       {"schema_version", 1},
-      {"target",
-       llvm::json::Object{{"name", t.getName()},
-                          {"arch", t.getArch()},
-                          {"sms", t.getSms()},
-                          {"dram_gbps", t.getDramBandwidthGBps()},
-                          {"fp32_tflops", t.getPeakFP32TFlops()},
-                          {"tc_tflops", t.getPeakTensorTFlops()}}},
+      {"target", std::move(target)},
       {"ops", std::move(ops)},
       {"total_latency_us", round3(report.totalLatencyUs())},
       {"total_energy_uj", round3(report.totalEnergyUJ())},
@@ -92,9 +102,12 @@ void dnn::writeReportJSON(const ModelReport &report, llvm::raw_ostream &os) {
 }
 
 void dnn::writeReportTable(const ModelReport &report, llvm::raw_ostream &os) {
-  GPUTargetAttr t = report.target;
-  os << "dnn-predict: " << report.ops.size() << " ops on " << t.getName()
-     << " (" << t.getSms() << " SMs)\n";
+  os << "dnn-predict: " << report.ops.size() << " ops on ";
+  if (auto t = dyn_cast<GPUTargetAttr>(report.target))
+    os << t.getName() << " (" << t.getSms() << " SMs)\n";
+  else if (auto a = dyn_cast<AccelTargetAttr>(report.target))
+    os << a.getName() << " (" << a.getPeRows() << "x" << a.getPeCols()
+       << " PEs)\n";
   os << llvm::format("%-28s %-16s %7s %7s %7s %-12s %3s %6s %3s %7s %5s "
                      "%10s %10s %10s\n",
                      "name", "op", "m", "n", "k", "tile", "sk", "ctas", "/sm",
@@ -102,7 +115,7 @@ void dnn::writeReportTable(const ModelReport &report, llvm::raw_ostream &os) {
                      "memory_us");
   for (const OpReport &r : report.ops) {
     std::string tile =
-        r.kind == "gemm" ? llvm::formatv("{0}x{1}x{2}", r.tile[0], r.tile[1],
+        r.tile[0] > 0 ? llvm::formatv("{0}x{1}x{2}", r.tile[0], r.tile[1],
                                          r.tile[2])
                                .str()
                          : std::string("-");

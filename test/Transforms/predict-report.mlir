@@ -130,6 +130,7 @@
 // JSON-NEXT:     "arch": "sm_90",
 // JSON-NEXT:     "dram_gbps": 20000,
 // JSON-NEXT:     "fp32_tflops": 132,
+// JSON-NEXT:     "kind": "gpu",
 // JSON-NEXT:     "name": "toy",
 // JSON-NEXT:     "sms": 132,
 // JSON-NEXT:     "tc_tflops": 1320

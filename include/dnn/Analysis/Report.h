@@ -31,7 +31,8 @@ struct OpReport {
 };
 
 struct ModelReport {
-  GPUTargetAttr target;
+  /// The module's target: a #dnn.gpu or a #dnn.accel.
+  Attribute target;
   std::vector<OpReport> ops;
   double totalLatencyUs() const;
   double totalEnergyUJ() const;

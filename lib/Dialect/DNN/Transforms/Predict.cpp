@@ -16,6 +16,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <functional>
+
 namespace mlir::dnn {
 #define GEN_PASS_DEF_PREDICT
 #include "dnn/Dialect/DNN/Transforms/Passes.h.inc"
@@ -45,6 +47,64 @@ static double flopsPerElement(Operation *op) {
   return 1.0;
 }
 
+/// Elements a memory-bound op produces (for a global pool: reads).
+static int64_t outputElements(Operation *op) {
+  if (isa<GlobalAvgPoolOp>(op))
+    return cast<RankedTensorType>(op->getOperand(0).getType())
+        .getNumElements();
+  return cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
+}
+
+/// Fills `entry` for one op on a GPU target.
+static LogicalResult predictOnGPU(Operation *op, GPUTargetAttr target,
+                                  const ModelParams &params, OpReport &entry) {
+  if (auto gemm = dyn_cast<GemmOpInterface>(op)) {
+    auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+    if (!mapping)
+      return op->emitError() << "dnn-predict: no dnn.mapping on this op; run "
+                                "dnn-assign-mapping first";
+    entry.kind = "gemm";
+    entry.shape = gemm.getGemmShape();
+    entry.tile[0] = mapping.getTileM();
+    entry.tile[1] = mapping.getTileN();
+    entry.tile[2] = mapping.getTileK();
+    entry.splitK = mapping.getSplitK();
+    entry.flops = entry.shape.flops();
+    entry.cost =
+        predictGemm(target, params, entry.shape, mapping, gemmTraffic(op));
+    return success();
+  }
+  entry.kind = "memory";
+  int64_t elements = outputElements(op);
+  entry.flops = flopsPerElement(op) * elements;
+  entry.cost = predictMemoryBound(target, params, operandAndResultBytes(op),
+                                  entry.flops, elements);
+  return success();
+}
+
+/// Fills `entry` for one op on a dataflow accelerator: GEMM-like ops by the
+/// access-count model (no mapping), the others by bandwidth.
+static LogicalResult predictOnAccel(Operation *op, AccelTargetAttr target,
+                                    OpReport &entry) {
+  if (auto gemm = dyn_cast<GemmOpInterface>(op)) {
+    entry.kind = "gemm";
+    entry.shape = gemm.getGemmShape();
+    entry.flops = entry.shape.flops();
+    entry.cost = predictAccelGemm(target, entry.shape);
+    return success();
+  }
+  entry.kind = "memory";
+  // Elements, not bytes: the accelerator moves element_bytes each.
+  double elements = 0;
+  for (Type t : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+    if (auto tensor = dyn_cast<RankedTensorType>(t);
+        tensor && tensor.hasStaticShape())
+      elements += static_cast<double>(tensor.getNumElements());
+  entry.flops = flopsPerElement(op) * static_cast<double>(outputElements(op));
+  entry.cost = predictAccelMemoryBound(target, elements, entry.flops);
+  return success();
+}
+
 namespace {
 struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
   using PredictBase::PredictBase;
@@ -52,16 +112,27 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     constexpr StringLiteral pass = "dnn-predict";
-    if (auto accel = module->getAttrOfType<AccelTargetAttr>(
-            DNNDialect::kTargetAttrName))
-      return runOnAccel(module, accel);
-    FailureOr<GPUTargetAttr> target = requireGPUTarget(module, pass);
-    FailureOr<ModelParams> params = loadParams(module, pass, calibration);
-    if (failed(target) || failed(params))
-      return signalPassFailure();
-
+    std::function<LogicalResult(Operation *, OpReport &)> predictOp;
+    ModelParams params;
     ModelReport report;
-    report.target = *target;
+    if (auto accel = module->getAttrOfType<AccelTargetAttr>(
+            DNNDialect::kTargetAttrName)) {
+      report.target = accel;
+      predictOp = [accel](Operation *op, OpReport &entry) {
+        return predictOnAccel(op, accel, entry);
+      };
+    } else {
+      FailureOr<GPUTargetAttr> target = requireGPUTarget(module, pass);
+      FailureOr<ModelParams> loaded = loadParams(module, pass, calibration);
+      if (failed(target) || failed(loaded))
+        return signalPassFailure();
+      params = std::move(*loaded);
+      report.target = *target;
+      predictOp = [&, gpu = *target](Operation *op, OpReport &entry) {
+        return predictOnGPU(op, gpu, params, entry);
+      };
+    }
+
     bool failedOp = false;
     module.walk([&](func::FuncOp func) {
       Cost total;
@@ -75,13 +146,16 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
         entry.name = getReportName(op, ordinal);
         entry.op = op->getName().getStringRef().str();
         entry.function = func.getSymName().str();
-        if (failed(predictOp(op, *target, *params, entry))) {
+        // Views and constants launch no kernel and cost nothing.
+        if (isa<ConstantOp, ReshapeOp, FlattenOp>(op)) {
+          op->setAttr(DNNDialect::kCostAttrName, Cost().toAttr(&getContext()));
+          return;
+        }
+        if (failed(predictOp(op, entry))) {
           failedOp = true;
           return;
         }
         op->setAttr(DNNDialect::kCostAttrName, entry.cost.toAttr(&getContext()));
-        if (entry.kind == "none")
-          return;
         total.latencyUs += entry.cost.latencyUs;
         total.computeUs += entry.cost.computeUs;
         total.memoryUs += entry.cost.memoryUs;
@@ -99,96 +173,6 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
       return signalPassFailure();
     if (!this->report.empty() && failed(writeReport(module, report)))
       return signalPassFailure();
-  }
-
-  LogicalResult predictOp(Operation *op, GPUTargetAttr target,
-                          const ModelParams &params, OpReport &entry) {
-    if (auto gemm = dyn_cast<GemmOpInterface>(op)) {
-      auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
-      if (!mapping)
-        return op->emitError()
-               << "dnn-predict: no dnn.mapping on this op; run "
-                  "dnn-assign-mapping first";
-      entry.kind = "gemm";
-      entry.shape = gemm.getGemmShape();
-      entry.tile[0] = mapping.getTileM();
-      entry.tile[1] = mapping.getTileN();
-      entry.tile[2] = mapping.getTileK();
-      entry.splitK = mapping.getSplitK();
-      entry.flops = entry.shape.flops();
-      entry.cost =
-          predictGemm(target, params, entry.shape, mapping, gemmTraffic(op));
-      return success();
-    }
-    // Views and constants launch no kernel.
-    if (isa<ConstantOp, ReshapeOp, FlattenOp>(op)) {
-      entry.kind = "none";
-      entry.cost.tailUtilization = 1.0;
-      return success();
-    }
-    entry.kind = "memory";
-    auto result = cast<RankedTensorType>(op->getResult(0).getType());
-    int64_t elements = result.getNumElements();
-    if (isa<GlobalAvgPoolOp>(op))
-      elements = cast<RankedTensorType>(op->getOperand(0).getType())
-                     .getNumElements();
-    entry.flops = flopsPerElement(op) * elements;
-    entry.cost = predictMemoryBound(target, params, operandAndResultBytes(op),
-                                    entry.flops, elements);
-    return success();
-  }
-
-  /// The dataflow-accelerator path: GEMM-like ops by the access-count model
-  /// (no mapping), the others by bandwidth, views and constants for free.
-  void runOnAccel(ModuleOp module, AccelTargetAttr target) {
-    if (!this->report.empty()) {
-      module.emitError() << "dnn-predict: report=... is not supported on a "
-                            "#dnn.accel target yet";
-      return signalPassFailure();
-    }
-    module.walk([&](func::FuncOp func) {
-      Cost total;
-      double weightedUtil = 0;
-      func.walk([&](Operation *op) {
-        if (!isa<DNNDialect>(op->getDialect()))
-          return;
-        Cost cost;
-        bool free = false;
-        if (auto gemm = dyn_cast<GemmOpInterface>(op)) {
-          cost = predictAccelGemm(target, gemm.getGemmShape());
-        } else if (isa<ConstantOp, ReshapeOp, FlattenOp>(op)) {
-          free = true;
-        } else {
-          // Elements, not bytes: the accelerator moves element_bytes each.
-          double elements = 0;
-          for (Type t : llvm::concat<Type>(op->getOperandTypes(),
-                                           op->getResultTypes()))
-            if (auto tensor = dyn_cast<RankedTensorType>(t);
-                tensor && tensor.hasStaticShape())
-              elements += static_cast<double>(tensor.getNumElements());
-          auto result = cast<RankedTensorType>(op->getResult(0).getType());
-          double outputs = static_cast<double>(result.getNumElements());
-          if (isa<GlobalAvgPoolOp>(op))
-            outputs = static_cast<double>(
-                cast<RankedTensorType>(op->getOperand(0).getType())
-                    .getNumElements());
-          cost = predictAccelMemoryBound(target, elements,
-                                         flopsPerElement(op) * outputs);
-        }
-        op->setAttr(DNNDialect::kCostAttrName, cost.toAttr(&getContext()));
-        if (free)
-          return;
-        total.latencyUs += cost.latencyUs;
-        total.computeUs += cost.computeUs;
-        total.memoryUs += cost.memoryUs;
-        total.energyUJ += cost.energyUJ;
-        total.waves += cost.waves;
-        weightedUtil += cost.tailUtilization * cost.latencyUs;
-      });
-      total.tailUtilization =
-          total.latencyUs > 0 ? weightedUtil / total.latencyUs : 1.0;
-      func->setAttr(DNNDialect::kCostAttrName, total.toAttr(&getContext()));
-    });
   }
 
   LogicalResult writeReport(ModuleOp module, const ModelReport &report) {

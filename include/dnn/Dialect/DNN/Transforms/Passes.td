@@ -85,7 +85,7 @@ def Predict : Pass<"dnn-predict", "ModuleOp"> {
     costed by the dataflow-accelerator model (output-stationary PE array,
     access counts per memory level; `docs/performance-model.md` ("Dataflow accelerators")), with no
     `dnn.mapping` needed, and the other ops by a DRAM/global-buffer
-    bandwidth model. `report` is not supported on accelerator targets yet.
+    bandwidth model; the report works there too.
 
     `report=FILE` writes the per-layer report as JSON (schema in
     `docs/report-schema.md`); `report=-` prints it as a table on stdout.
