@@ -59,16 +59,7 @@ static const AccelPreset kAccelPresets[] = {
 ArrayRef<AccelPreset> dnn::getAccelPresets() { return kAccelPresets; }
 
 const AccelPreset *dnn::findAccelPreset(StringRef name) {
-  std::string wanted = name.trim().lower();
-  for (const AccelPreset &preset : kAccelPresets) {
-    if (preset.key == wanted)
-      return &preset;
-    SmallVector<StringRef> aliases;
-    preset.aliases.split(aliases, ',', -1, /*KeepEmpty=*/false);
-    if (llvm::is_contained(aliases, wanted))
-      return &preset;
-  }
-  return nullptr;
+  return findPresetByName(getAccelPresets(), name);
 }
 
 AccelTargetAttr dnn::getAccelTargetAttr(MLIRContext *context,

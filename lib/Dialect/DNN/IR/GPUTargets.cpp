@@ -75,16 +75,7 @@ static const GPUPreset kPresets[] = {
 ArrayRef<GPUPreset> dnn::getGPUPresets() { return kPresets; }
 
 const GPUPreset *dnn::findGPUPreset(StringRef name) {
-  std::string wanted = name.trim().lower();
-  for (const GPUPreset &preset : kPresets) {
-    if (preset.key == wanted)
-      return &preset;
-    SmallVector<StringRef> aliases;
-    preset.aliases.split(aliases, ',', -1, /*KeepEmpty=*/false);
-    if (llvm::is_contained(aliases, wanted))
-      return &preset;
-  }
-  return nullptr;
+  return findPresetByName(getGPUPresets(), name);
 }
 
 GPUTargetAttr dnn::getGPUTargetAttr(MLIRContext *context,

@@ -9,6 +9,7 @@
 #define DNN_DIALECT_DNN_IR_GPUTARGETS_H
 
 #include "dnn/Dialect/DNN/IR/DNNAttrs.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include <string>
@@ -34,6 +35,23 @@ struct GPUPreset {
   double tensorTFlops;
   llvm::StringLiteral source; ///< datasheets the numbers come from
 };
+
+/// The preset among `presets` (anything with `key` and comma-separated
+/// `aliases`) called `name`, matched case-insensitively; null if none.
+template <typename PresetT>
+const PresetT *findPresetByName(llvm::ArrayRef<PresetT> presets,
+                                llvm::StringRef name) {
+  std::string wanted = name.trim().lower();
+  for (const PresetT &preset : presets) {
+    if (preset.key == wanted)
+      return &preset;
+    llvm::SmallVector<llvm::StringRef> aliases;
+    preset.aliases.split(aliases, ',', -1, /*KeepEmpty=*/false);
+    if (llvm::is_contained(aliases, wanted))
+      return &preset;
+  }
+  return nullptr;
+}
 
 /// All built-in presets, in table order.
 llvm::ArrayRef<GPUPreset> getGPUPresets();
