@@ -84,18 +84,9 @@ FailureOr<AccelTargetAttr>
 dnn::parseAccelTargetSpec(MLIRContext *context, StringRef spec,
                           function_ref<InFlightDiagnostic()> emitError) {
   spec = spec.trim();
-  if (spec.starts_with("#")) {
-    context->getOrLoadDialect<DNNDialect>();
-    Attribute attr = parseAttribute(spec, context);
-    if (!attr)
-      return LogicalResult(emitError() << "could not parse accelerator spec '"
-                                       << spec << "'");
-    auto accel = dyn_cast<AccelTargetAttr>(attr);
-    if (!accel)
-      return LogicalResult(emitError()
-                           << "expected a #dnn.accel attribute, got " << attr);
-    return accel;
-  }
+  if (spec.starts_with("#"))
+    return parseTargetAttribute<AccelTargetAttr>(context, spec, "accelerator",
+                                                 "accel", emitError);
   if (const AccelPreset *preset = findAccelPreset(spec))
     return getAccelTargetAttr(context, *preset);
   return LogicalResult(

@@ -98,6 +98,19 @@ std::string dnn::getGPUPresetNameList() {
                     ", ");
 }
 
+FailureOr<Attribute>
+dnn::parseTargetAttributeText(MLIRContext *context, StringRef spec,
+                              StringRef what,
+                              function_ref<InFlightDiagnostic()> emitError) {
+  context->getOrLoadDialect<DNNDialect>();
+  // The parser reports what is wrong with the text itself.
+  Attribute attr = parseAttribute(spec, context);
+  if (!attr)
+    return LogicalResult(emitError() << "could not parse " << what
+                                     << " spec '" << spec << "'");
+  return attr;
+}
+
 FailureOr<GPUTargetAttr>
 dnn::parseGPUTargetSpec(MLIRContext *context, StringRef spec,
                         function_ref<InFlightDiagnostic()> emitError) {
@@ -106,17 +119,9 @@ dnn::parseGPUTargetSpec(MLIRContext *context, StringRef spec,
     return LogicalResult(emitError() << "no GPU given: name a preset ("
                         << getGPUPresetNameList()
                         << ") or give a #dnn.gpu<...> attribute");
-  if (spec.starts_with("#")) {
-    context->getOrLoadDialect<DNNDialect>();
-    // The parser reports what is wrong with the text itself.
-    Attribute attr = parseAttribute(spec, context);
-    if (!attr)
-      return LogicalResult(emitError() << "could not parse GPU spec '" << spec << "'");
-    auto gpu = dyn_cast<GPUTargetAttr>(attr);
-    if (!gpu)
-      return LogicalResult(emitError() << "expected a #dnn.gpu attribute, got " << attr);
-    return gpu;
-  }
+  if (spec.starts_with("#"))
+    return parseTargetAttribute<GPUTargetAttr>(context, spec, "GPU", "gpu",
+                                               emitError);
   if (const GPUPreset *preset = findGPUPreset(spec))
     return getGPUTargetAttr(context, *preset);
   return LogicalResult(emitError() << "unknown GPU '" << spec

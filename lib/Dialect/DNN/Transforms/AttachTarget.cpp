@@ -55,9 +55,7 @@ struct AttachTargetPass
       return signalPassFailure();
     }
     FailureOr<GPUTargetAttr> target =
-        parseGPUTargetSpec(&getContext(), gpu, [&] {
-          return module.emitError() << "dnn-attach-target: ";
-        });
+        parseGPUTargetSpec(&getContext(), gpu, emitError);
     if (failed(target))
       return signalPassFailure();
     module->setAttr(DNNDialect::kTargetAttrName, *target);

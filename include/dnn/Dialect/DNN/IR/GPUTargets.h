@@ -65,6 +65,28 @@ GPUTargetAttr getGPUTargetAttr(MLIRContext *context, const GPUPreset &preset);
 /// Comma-separated keys of every preset, for diagnostics and --help.
 std::string getGPUPresetNameList();
 
+/// Parses the text of a target attribute (`#dnn.gpu<...>`, `#dnn.accel<...>`);
+/// `what` names the kind of target in diagnostics ("GPU").
+FailureOr<Attribute>
+parseTargetAttributeText(MLIRContext *context, llvm::StringRef spec,
+                         llvm::StringRef what,
+                         llvm::function_ref<InFlightDiagnostic()> emitError);
+/// The same, requiring an `AttrT` (`#dnn.<mnemonic>`).
+template <typename AttrT>
+FailureOr<AttrT>
+parseTargetAttribute(MLIRContext *context, llvm::StringRef spec,
+                     llvm::StringRef what, llvm::StringRef mnemonic,
+                     llvm::function_ref<InFlightDiagnostic()> emitError) {
+  FailureOr<Attribute> attr =
+      parseTargetAttributeText(context, spec, what, emitError);
+  if (failed(attr))
+    return failure();
+  if (auto typed = dyn_cast<AttrT>(*attr))
+    return typed;
+  return LogicalResult(emitError() << "expected a #dnn." << mnemonic
+                                   << " attribute, got " << *attr);
+}
+
 /// Resolves a target spec: a preset name (`h100`) or the text of a full
 /// `#dnn.gpu<...>` attribute. Reports through `emitError` (naming the known
 /// presets for an unknown name) and fails otherwise.
