@@ -1,0 +1,931 @@
+//===- DNNToLinalg.cpp - dnn ops to linalg on tensors ---------------------===//
+//
+// One conversion pattern per dnn op. Each produces linalg named ops where
+// linalg has the layer (convolution, matmul, pooling) and linalg.generic
+// otherwise, on tensors, with the exact semantics of the op's documentation.
+//
+// Precision: f16/bf16 layers accumulate (convolution, GEMM, reductions) and
+// evaluate their arithmetic in f32 and round once at the end; f32 and f64
+// layers compute in their own type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnn/Conversion/DNNToLinalg/DNNToLinalg.h"
+#include "dnn/Conversion/Passes.h"
+
+#include "dnn/Dialect/DNN/IR/DNNDialect.h"
+#include "dnn/Dialect/DNN/IR/DNNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <numeric>
+
+namespace mlir::dnn {
+#define GEN_PASS_DEF_CONVERTDNNTOLINALG
+#include "dnn/Conversion/Passes.h.inc"
+} // namespace mlir::dnn
+
+using namespace mlir;
+using namespace mlir::dnn;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+using utils::IteratorType;
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// The type arithmetic is done in: f32 for the 16-bit floats, else itself.
+Type computeType(Type elementType) {
+  if (elementType.isF16() || elementType.isBF16())
+    return Float32Type::get(elementType.getContext());
+  return elementType;
+}
+
+/// Converts a float scalar to `to` (extension or truncation; no-op if equal).
+Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
+  auto from = cast<FloatType>(v.getType());
+  auto target = cast<FloatType>(to);
+  if (from == target)
+    return v;
+  if (from.getWidth() < target.getWidth())
+    return arith::ExtFOp::create(b, loc, target, v);
+  return arith::TruncFOp::create(b, loc, target, v);
+}
+
+Value floatConst(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, type,
+                                   b.getFloatAttr(type, value));
+}
+
+Value negInfinity(OpBuilder &b, Location loc, Type type) {
+  auto ft = cast<FloatType>(type);
+  return arith::ConstantOp::create(
+      b, loc, type,
+      b.getFloatAttr(type, APFloat::getInf(ft.getFloatSemantics(),
+                                           /*Negative=*/true)));
+}
+
+/// A tensor of `shape` x `type` filled with `value`.
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
+             Value value) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, type);
+  return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{empty})
+      .getResult(0);
+}
+
+SmallVector<IteratorType> parallelIters(int64_t rank) {
+  return SmallVector<IteratorType>(rank, kPar);
+}
+
+/// A linalg.generic with one result of `resultType`, writing into `init`.
+Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
+              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iters,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iters,
+      /*doc=*/"", /*libraryCall=*/"",
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args));
+      });
+  return op.getResult(0);
+}
+
+/// Element-wise map of `inputs` (already indexed by `maps`, one per input)
+/// into a fresh tensor of `shape` x `type`.
+Value mapInto(OpBuilder &b, Location loc, ValueRange inputs,
+              ArrayRef<AffineMap> inputMaps, ArrayRef<int64_t> shape,
+              Type type,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  Value init = tensor::EmptyOp::create(b, loc, shape, type);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(shape.size()));
+  return generic(b, loc, inputs, init, maps, parallelIters(shape.size()),
+                 body);
+}
+
+/// Rounds `v` (a tensor in compute type) to `type` element-wise, or returns
+/// it if it already has that element type.
+Value roundTo(OpBuilder &b, Location loc, Value v, Type type) {
+  RankedTensorType t = tensorType(v);
+  if (t.getElementType() == type)
+    return v;
+  int64_t rank = t.getRank();
+  return mapInto(b, loc, v, b.getMultiDimIdentityMap(rank), t.getShape(), type,
+                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                   return castFloat(nb, nloc, args[0], type);
+                 });
+}
+
+/// Reassociation that groups the dims of a `rank`-D shape so that each
+/// group holds exactly one dim of `keep` (dims not kept must have size 1).
+/// Empty when nothing is kept (collapse to rank 0).
+SmallVector<ReassociationIndices> groupAround(int64_t rank,
+                                              ArrayRef<bool> keep) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices current;
+  bool currentHasKept = false;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (keep[d] && currentHasKept) {
+      groups.push_back(current);
+      current.clear();
+      currentHasKept = false;
+    }
+    current.push_back(d);
+    currentHasKept |= keep[d];
+  }
+  if (!current.empty()) {
+    if (currentHasKept || groups.empty())
+      groups.push_back(current);
+    else
+      groups.back().append(current.begin(), current.end());
+  }
+  if (llvm::none_of(keep, [](bool k) { return k; }))
+    groups.clear();
+  return groups;
+}
+
+/// Reshapes a tensor to `type` (same element count) with collapse/expand.
+Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
+  RankedTensorType from = tensorType(v);
+  if (from == type)
+    return v;
+  // Through the flat 1-D form (or rank 0 when every shape is all ones);
+  // canonicalization folds the pair where one reshape suffices.
+  int64_t n = from.getNumElements();
+  Value flat = v;
+  if (from.getRank() != 1) {
+    SmallVector<ReassociationIndices> groups;
+    if (from.getRank() > 0) {
+      ReassociationIndices all(from.getRank());
+      std::iota(all.begin(), all.end(), 0);
+      groups.push_back(all);
+    }
+    auto flatType = RankedTensorType::get({n}, from.getElementType());
+    if (from.getRank() == 0)
+      flat = tensor::ExpandShapeOp::create(b, loc, flatType, v, groups);
+    else
+      flat = tensor::CollapseShapeOp::create(b, loc, flatType, v, groups);
+  }
+  if (type.getRank() == 1)
+    return flat;
+  SmallVector<ReassociationIndices> groups;
+  if (type.getRank() > 0) {
+    ReassociationIndices all(type.getRank());
+    std::iota(all.begin(), all.end(), 0);
+    groups.push_back(all);
+    return tensor::ExpandShapeOp::create(b, loc, type, flat, groups);
+  }
+  return tensor::CollapseShapeOp::create(b, loc, type, flat, groups);
+}
+
+/// Prepares `v` for NumPy broadcasting against an output of `outShape`:
+/// drops the size-1 dims that broadcast (collapse_shape) and returns the
+/// value with its indexing map from the output's loops.
+std::pair<Value, AffineMap> broadcastOperand(OpBuilder &b, Location loc,
+                                             Value v,
+                                             ArrayRef<int64_t> outShape) {
+  RankedTensorType t = tensorType(v);
+  int64_t outRank = outShape.size(), rank = t.getRank();
+  int64_t lead = outRank - rank;
+  SmallVector<bool> keep(rank);
+  SmallVector<AffineExpr> exprs;
+  SmallVector<int64_t> keptShape;
+  for (int64_t d = 0; d < rank; ++d) {
+    keep[d] = !(t.getDimSize(d) == 1 && outShape[lead + d] != 1);
+    if (keep[d]) {
+      exprs.push_back(b.getAffineDimExpr(lead + d));
+      keptShape.push_back(t.getDimSize(d));
+    }
+  }
+  Value operand = v;
+  if (static_cast<int64_t>(keptShape.size()) != rank)
+    operand = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get(keptShape, t.getElementType()), v,
+        groupAround(rank, keep));
+  return {operand, AffineMap::get(outRank, 0, exprs, b.getContext())};
+}
+
+/// Broadcasts the 1-D `vec` along dimension `dim` of a tensor of `shape`,
+/// converted to `type`.
+Value broadcastVector(OpBuilder &b, Location loc, Value vec, int64_t dim,
+                      ArrayRef<int64_t> shape, Type type) {
+  AffineMap map = AffineMap::get(shape.size(), 0, b.getAffineDimExpr(dim),
+                                 b.getContext());
+  return mapInto(b, loc, vec, map, shape, type,
+                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                   return castFloat(nb, nloc, args[0], type);
+                 });
+}
+
+DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values) {
+  return b.getI64VectorAttr(values);
+}
+
+/// Pads the two spatial dims of an NCHW tensor with `value`.
+Value padSpatial(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> low, ArrayRef<int64_t> high, Value value) {
+  if (llvm::all_of(low, [](int64_t p) { return p == 0; }) &&
+      llvm::all_of(high, [](int64_t p) { return p == 0; }))
+    return input;
+  RankedTensorType t = tensorType(input);
+  SmallVector<int64_t> shape(t.getShape());
+  shape[2] += low[0] + high[0];
+  shape[3] += low[1] + high[1];
+  SmallVector<OpFoldResult> lo = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                  b.getIndexAttr(low[0]),
+                                  b.getIndexAttr(low[1])};
+  SmallVector<OpFoldResult> hi = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                  b.getIndexAttr(high[0]),
+                                  b.getIndexAttr(high[1])};
+  return tensor::PadOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), input, lo, hi,
+      value);
+}
+
+/// Extra end padding so that `out` windows of `extent` at `stride` fit in a
+/// padded input of `padded` elements (only ceil_mode needs any).
+int64_t overhang(int64_t out, int64_t stride, int64_t extent,
+                 int64_t padded) {
+  return std::max<int64_t>(0, (out - 1) * stride + extent - padded);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+template <typename OpT>
+struct DNNPattern : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  using OpAdaptor = typename OpT::Adaptor;
+};
+
+//--- conv2d -------------------------------------------------------------===//
+
+struct Conv2DLowering : DNNPattern<Conv2DOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(Conv2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getType();
+    Type et = resultType.getElementType();
+    Type acc = computeType(et);
+    ArrayRef<int64_t> pad = op.getPadding();
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), pad.take_front(2),
+                             pad.drop_front(2), floatConst(rewriter, loc, et, 0));
+    Value weight = adaptor.getWeight();
+    ArrayRef<int64_t> outShape = resultType.getShape();
+
+    // The accumulator starts as the broadcast bias, or zeros.
+    Value init;
+    if (Value bias = adaptor.getBias())
+      init = broadcastVector(rewriter, loc, bias, 1, outShape, acc);
+    else
+      init = filled(rewriter, loc, outShape, acc,
+                    floatConst(rewriter, loc, acc, 0));
+
+    SmallVector<NamedAttribute> attrs = {
+        rewriter.getNamedAttr("strides", i64Vector(rewriter, op.getStrides())),
+        rewriter.getNamedAttr("dilations",
+                              i64Vector(rewriter, op.getDilation()))};
+    int64_t groups = op.getGroups();
+    Value result;
+    if (groups == 1) {
+      result = linalg::Conv2DNchwFchwOp::create(
+                   rewriter, loc, TypeRange{init.getType()},
+                   ValueRange{input, weight}, ValueRange{init}, attrs)
+                   .getResult(0);
+    } else {
+      // N x (G*C/G) x H x W -> N x G x C/G x H x W, and likewise for the
+      // weight (G*F/G first) and the accumulator.
+      RankedTensorType in = tensorType(input), w = tensorType(weight);
+      auto split = [&](Value v, ArrayRef<int64_t> shape, int64_t at) {
+        SmallVector<int64_t> s(shape.take_front(at));
+        s.push_back(groups);
+        s.push_back(shape[at] / groups);
+        s.append(shape.begin() + at + 1, shape.end());
+        SmallVector<ReassociationIndices> re;
+        for (int64_t d = 0, r = shape.size(); d < r; ++d) {
+          int64_t base = d <= at ? d : d + 1;
+          if (d == at)
+            re.push_back({base, base + 1});
+          else
+            re.push_back({base});
+        }
+        return std::make_pair(
+            Value(tensor::ExpandShapeOp::create(
+                rewriter, loc,
+                RankedTensorType::get(s, cast<RankedTensorType>(v.getType())
+                                             .getElementType()),
+                v, re)),
+            re);
+      };
+      Value gin = split(input, in.getShape(), 1).first;
+      Value gw = split(weight, w.getShape(), 0).first;
+      auto [ginit, outGroups] = split(init, outShape, 1);
+      Value conv = linalg::Conv2DNgchwGfchwOp::create(
+                       rewriter, loc, TypeRange{ginit.getType()},
+                       ValueRange{gin, gw}, ValueRange{ginit}, attrs)
+                       .getResult(0);
+      result = tensor::CollapseShapeOp::create(rewriter, loc, init.getType(),
+                                               conv, outGroups);
+    }
+    rewriter.replaceOp(op, roundTo(rewriter, loc, result, et));
+    return success();
+  }
+};
+
+//--- linear -------------------------------------------------------------===//
+
+struct LinearLowering : DNNPattern<LinearOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getType();
+    Type et = resultType.getElementType();
+    Type acc = computeType(et);
+    RankedTensorType inType = tensorType(adaptor.getInput());
+    int64_t k = inType.getShape().back();
+    int64_t n = tensorType(adaptor.getWeight()).getDimSize(0);
+    int64_t m = inType.getNumElements() / k;
+    // ... x K -> M x K.
+    Value input = reshapeTo(rewriter, loc, adaptor.getInput(),
+                            RankedTensorType::get({m, k}, et));
+    Value init;
+    if (Value bias = adaptor.getBias())
+      init = broadcastVector(rewriter, loc, bias, 1, {m, n}, acc);
+    else
+      init = filled(rewriter, loc, {m, n}, acc,
+                    floatConst(rewriter, loc, acc, 0));
+    Value product = linalg::MatmulTransposeBOp::create(
+                        rewriter, loc, TypeRange{init.getType()},
+                        ValueRange{input, adaptor.getWeight()},
+                        ValueRange{init})
+                        .getResult(0);
+    Value rounded = roundTo(rewriter, loc, product, et);
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, rounded, resultType));
+    return success();
+  }
+};
+
+//--- matmul -------------------------------------------------------------===//
+
+struct MatmulLowering : DNNPattern<MatmulOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getType();
+    Type et = resultType.getElementType();
+    Type acc = computeType(et);
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    RankedTensorType lt = tensorType(lhs), rt = tensorType(rhs);
+    ArrayRef<int64_t> outShape = resultType.getShape();
+    int64_t rank = resultType.getRank();
+    int64_t m = outShape[rank - 2], n = outShape[rank - 1];
+    int64_t k = lt.getShape().back();
+    Value zero = floatConst(rewriter, loc, acc, 0);
+
+    Value product;
+    if (rt.getRank() == 2) {
+      // Batch dims (if any) only on the left: one (B*M) x K GEMM.
+      int64_t rows = lt.getNumElements() / k;
+      Value a = reshapeTo(rewriter, loc, lhs,
+                          RankedTensorType::get({rows, k}, et));
+      Value init = filled(rewriter, loc, {rows, n}, acc, zero);
+      product = linalg::MatmulOp::create(rewriter, loc,
+                                         TypeRange{init.getType()},
+                                         ValueRange{a, rhs}, ValueRange{init})
+                    .getResult(0);
+      product = reshapeTo(rewriter, loc, product,
+                          RankedTensorType::get(outShape, acc));
+    } else {
+      // Loops (batch..., m, n, k); each operand's batch dims broadcast.
+      int64_t loops = rank + 1;
+      MLIRContext *ctx = rewriter.getContext();
+      auto operandMap = [&](Value &v, AffineExpr row, AffineExpr col) {
+        RankedTensorType t = tensorType(v);
+        int64_t batch = t.getRank() - 2;
+        SmallVector<int64_t> batchOut(outShape.take_front(rank - 2));
+        SmallVector<bool> keep(t.getRank(), true);
+        SmallVector<AffineExpr> exprs;
+        SmallVector<int64_t> kept;
+        for (int64_t d = 0; d < batch; ++d) {
+          int64_t od = rank - 2 - batch + d;
+          keep[d] = !(t.getDimSize(d) == 1 && batchOut[od] != 1);
+          if (keep[d]) {
+            exprs.push_back(rewriter.getAffineDimExpr(od));
+            kept.push_back(t.getDimSize(d));
+          }
+        }
+        kept.push_back(t.getDimSize(batch));
+        kept.push_back(t.getDimSize(batch + 1));
+        exprs.push_back(row);
+        exprs.push_back(col);
+        if (static_cast<int64_t>(kept.size()) != t.getRank())
+          v = tensor::CollapseShapeOp::create(
+              rewriter, loc, RankedTensorType::get(kept, t.getElementType()),
+              v, groupAround(t.getRank(), keep));
+        return AffineMap::get(loops, 0, exprs, ctx);
+      };
+      AffineExpr dm = rewriter.getAffineDimExpr(rank - 2);
+      AffineExpr dn = rewriter.getAffineDimExpr(rank - 1);
+      AffineExpr dk = rewriter.getAffineDimExpr(rank);
+      AffineMap lmap = operandMap(lhs, dm, dk);
+      AffineMap rmap = operandMap(rhs, dk, dn);
+      SmallVector<AffineExpr> outExprs;
+      for (int64_t d = 0; d < rank; ++d)
+        outExprs.push_back(rewriter.getAffineDimExpr(d));
+      AffineMap omap = AffineMap::get(loops, 0, outExprs, ctx);
+      SmallVector<IteratorType> iters = parallelIters(rank);
+      iters.push_back(kRed);
+      Value init = filled(rewriter, loc, outShape, acc, zero);
+      product = generic(
+          rewriter, loc, ValueRange{lhs, rhs}, init, {lmap, rmap, omap}, iters,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value a = castFloat(b, l, args[0], acc);
+            Value c = castFloat(b, l, args[1], acc);
+            Value p = arith::MulFOp::create(b, l, a, c);
+            return arith::AddFOp::create(b, l, args[2], p);
+          });
+    }
+    rewriter.replaceOp(op, roundTo(rewriter, loc, product, et));
+    return success();
+  }
+};
+
+//--- batch_norm ---------------------------------------------------------===//
+
+struct BatchNormLowering : DNNPattern<BatchNormOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getType();
+    Type et = resultType.getElementType();
+    Type acc = computeType(et);
+    int64_t channels = resultType.getDimSize(1);
+    double eps = op.getEpsilon().convertToDouble();
+
+    // Per channel: a = scale / sqrt(variance + eps), b = offset - mean * a.
+    AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
+    Value a = mapInto(
+        rewriter, loc, ValueRange{adaptor.getScale(), adaptor.getVariance()},
+        {id1, id1}, {channels}, acc,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value var = castFloat(b, l, args[1], acc);
+          Value sum =
+              arith::AddFOp::create(b, l, var, floatConst(b, l, acc, eps));
+          Value root = math::SqrtOp::create(b, l, sum);
+          return arith::DivFOp::create(b, l, castFloat(b, l, args[0], acc),
+                                       root);
+        });
+    Value shift = mapInto(
+        rewriter, loc, ValueRange{adaptor.getOffset(), adaptor.getMean(), a},
+        {id1, id1, id1}, {channels}, acc,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value scaledMean =
+              arith::MulFOp::create(b, l, castFloat(b, l, args[1], acc), args[2]);
+          return arith::SubFOp::create(b, l, castFloat(b, l, args[0], acc),
+                                       scaledMean);
+        });
+    int64_t rank = resultType.getRank();
+    AffineMap channel = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(1),
+                                       rewriter.getContext());
+    Value result = mapInto(
+        rewriter, loc, ValueRange{adaptor.getInput(), a, shift},
+        {rewriter.getMultiDimIdentityMap(rank), channel, channel},
+        resultType.getShape(), et,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = castFloat(b, l, args[0], acc);
+          Value y = arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, x, args[1]), args[2]);
+          return castFloat(b, l, y, et);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//--- activation ---------------------------------------------------------===//
+
+/// The activation `kind` of `x` (in a float type).
+Value activate(OpBuilder &b, Location loc, ActivationKind kind, Value x) {
+  Type t = x.getType();
+  auto c = [&](double v) { return floatConst(b, loc, t, v); };
+  switch (kind) {
+  case ActivationKind::relu:
+    return arith::MaximumFOp::create(b, loc, x, c(0));
+  case ActivationKind::relu6:
+    return arith::MinimumFOp::create(
+        b, loc, arith::MaximumFOp::create(b, loc, x, c(0)), c(6));
+  case ActivationKind::sigmoid: {
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, c(1),
+                                 arith::AddFOp::create(b, loc, c(1), e));
+  }
+  case ActivationKind::tanh:
+    return math::TanhOp::create(b, loc, x);
+  case ActivationKind::gelu: {
+    // x * (1 + erf(x / sqrt(2))) / 2
+    Value e = math::ErfOp::create(
+        b, loc, arith::MulFOp::create(b, loc, x, c(M_SQRT1_2)));
+    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
+    return arith::MulFOp::create(b, loc, half,
+                                 arith::AddFOp::create(b, loc, c(1), e));
+  }
+  case ActivationKind::gelu_tanh: {
+    // x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2
+    Value x3 = arith::MulFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, x, x), x);
+    Value inner = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x3, c(0.044715)));
+    Value th = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, inner, c(M_2_SQRTPI * M_SQRT1_2)));
+    Value half = arith::MulFOp::create(b, loc, x, c(0.5));
+    return arith::MulFOp::create(b, loc, half,
+                                 arith::AddFOp::create(b, loc, c(1), th));
+  }
+  }
+  llvm_unreachable("unknown activation kind");
+}
+
+struct ActivationLowering : DNNPattern<ActivationOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(ActivationOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Type et = type.getElementType();
+    Type acc = computeType(et);
+    ActivationKind kind = op.getKind();
+    Value result = mapInto(
+        rewriter, op.getLoc(), adaptor.getInput(),
+        rewriter.getMultiDimIdentityMap(type.getRank()), type.getShape(), et,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = castFloat(b, l, args[0], acc);
+          return castFloat(b, l, activate(b, l, kind, x), et);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//--- add ----------------------------------------------------------------===//
+
+struct AddLowering : DNNPattern<AddOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type et = type.getElementType();
+    Type acc = computeType(et);
+    auto [lhs, lmap] =
+        broadcastOperand(rewriter, loc, adaptor.getLhs(), type.getShape());
+    auto [rhs, rmap] =
+        broadcastOperand(rewriter, loc, adaptor.getRhs(), type.getShape());
+    Value result = mapInto(
+        rewriter, loc, ValueRange{lhs, rhs}, {lmap, rmap}, type.getShape(), et,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value sum = arith::AddFOp::create(b, l, castFloat(b, l, args[0], acc),
+                                            castFloat(b, l, args[1], acc));
+          return castFloat(b, l, sum, et);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//--- softmax ------------------------------------------------------------===//
+
+struct SoftmaxLowering : DNNPattern<SoftmaxOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type et = type.getElementType();
+    Type acc = computeType(et);
+    int64_t rank = type.getRank();
+    int64_t axis = op.getAxis();
+    MLIRContext *ctx = rewriter.getContext();
+
+    SmallVector<int64_t> reducedShape;
+    SmallVector<AffineExpr> reducedExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis) {
+        reducedShape.push_back(type.getDimSize(d));
+        reducedExprs.push_back(rewriter.getAffineDimExpr(d));
+      }
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap reduced = AffineMap::get(rank, 0, reducedExprs, ctx);
+    SmallVector<IteratorType> iters = parallelIters(rank);
+    iters[axis] = kRed;
+    Value x = adaptor.getInput();
+
+    // m = max(x) along the axis.
+    Value maxInit =
+        filled(rewriter, loc, reducedShape, acc, negInfinity(rewriter, loc, acc));
+    Value max = generic(rewriter, loc, x, maxInit, {id, reduced}, iters,
+                        [&](OpBuilder &b, Location l, ValueRange args) {
+                          return arith::MaximumFOp::create(
+                              b, l, castFloat(b, l, args[0], acc), args[1]);
+                        });
+    // s = sum(exp(x - m)) along the axis.
+    Value sumInit = filled(rewriter, loc, reducedShape, acc,
+                           floatConst(rewriter, loc, acc, 0));
+    Value sum = generic(
+        rewriter, loc, ValueRange{x, max}, sumInit, {id, reduced, reduced},
+        iters, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value e = math::ExpOp::create(
+              b, l,
+              arith::SubFOp::create(b, l, castFloat(b, l, args[0], acc),
+                                    args[1]));
+          return arith::AddFOp::create(b, l, args[2], e);
+        });
+    // y = exp(x - m) / s.
+    Value result = mapInto(
+        rewriter, loc, ValueRange{x, max, sum}, {id, reduced, reduced},
+        type.getShape(), et, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value e = math::ExpOp::create(
+              b, l,
+              arith::SubFOp::create(b, l, castFloat(b, l, args[0], acc),
+                                    args[1]));
+          return castFloat(b, l, arith::DivFOp::create(b, l, e, args[2]), et);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//--- pooling ------------------------------------------------------------===//
+
+/// Pads an NCHW input for a pooling window: the op's padding plus the
+/// overhang of ceil_mode's last window, with `value`.
+Value padForWindow(OpBuilder &b, Location loc, Value input,
+                   ArrayRef<int64_t> outShape, ArrayRef<int64_t> kernel,
+                   ArrayRef<int64_t> strides, ArrayRef<int64_t> padding,
+                   ArrayRef<int64_t> dilation, Value value) {
+  RankedTensorType t = tensorType(input);
+  SmallVector<int64_t> low = {padding[0], padding[1]};
+  SmallVector<int64_t> high = {padding[2], padding[3]};
+  for (int i = 0; i < 2; ++i) {
+    int64_t extent = dilation[i] * (kernel[i] - 1) + 1;
+    high[i] += overhang(outShape[2 + i], strides[i], extent,
+                        t.getDimSize(2 + i) + low[i] + high[i]);
+  }
+  return padSpatial(b, loc, input, low, high, value);
+}
+
+struct MaxPoolLowering : DNNPattern<MaxPool2DOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(MaxPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type et = type.getElementType();
+    Value ninf = negInfinity(rewriter, loc, et);
+    Value input = padForWindow(rewriter, loc, adaptor.getInput(),
+                               type.getShape(), op.getKernelSize(),
+                               op.getStrides(), op.getPadding(),
+                               op.getDilation(), ninf);
+    Value init = filled(rewriter, loc, type.getShape(), et, ninf);
+    Value window =
+        tensor::EmptyOp::create(rewriter, loc, op.getKernelSize(), et);
+    SmallVector<NamedAttribute> attrs = {
+        rewriter.getNamedAttr("strides", i64Vector(rewriter, op.getStrides())),
+        rewriter.getNamedAttr("dilations",
+                              i64Vector(rewriter, op.getDilation()))};
+    Value result = linalg::PoolingNchwMaxOp::create(
+                       rewriter, loc, TypeRange{type},
+                       ValueRange{input, window}, ValueRange{init}, attrs)
+                       .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct AvgPoolLowering : DNNPattern<AvgPool2DOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(AvgPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type et = type.getElementType();
+    Type acc = computeType(et);
+    ArrayRef<int64_t> kernel = op.getKernelSize();
+    ArrayRef<int64_t> strides = op.getStrides();
+    ArrayRef<int64_t> pad = op.getPadding();
+    SmallVector<int64_t> dilation = {1, 1};
+    RankedTensorType inType = tensorType(adaptor.getInput());
+    Value input = padForWindow(rewriter, loc, adaptor.getInput(),
+                               type.getShape(), kernel, strides, pad, dilation,
+                               floatConst(rewriter, loc, et, 0));
+    Value init = filled(rewriter, loc, type.getShape(), acc,
+                        floatConst(rewriter, loc, acc, 0));
+    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, et);
+    SmallVector<NamedAttribute> attrs = {
+        rewriter.getNamedAttr("strides", i64Vector(rewriter, strides)),
+        rewriter.getNamedAttr("dilations", i64Vector(rewriter, dilation))};
+    Value sum = linalg::PoolingNchwSumOp::create(
+                    rewriter, loc, TypeRange{init.getType()},
+                    ValueRange{input, window}, ValueRange{init}, attrs)
+                    .getResult(0);
+
+    // Divide each window's sum by its count of positions: inside the padded
+    // input with count_include_pad, inside the real input without.
+    bool includePad = op.getCountIncludePad();
+    int64_t rank = type.getRank();
+    Value result = mapInto(
+        rewriter, loc, sum, rewriter.getMultiDimIdentityMap(rank),
+        type.getShape(), et, [&](OpBuilder &b, Location l, ValueRange args) {
+          auto idx = [&](int64_t v) -> Value {
+            return arith::ConstantIndexOp::create(b, l, v);
+          };
+          Value count = idx(1);
+          for (int i = 0; i < 2; ++i) {
+            Value pos = linalg::IndexOp::create(b, l, 2 + i);
+            // Window start in padded coordinates.
+            Value start = arith::MulIOp::create(b, l, pos, idx(strides[i]));
+            Value end = arith::AddIOp::create(b, l, start, idx(kernel[i]));
+            int64_t size = inType.getDimSize(2 + i);
+            Value lo, hi;
+            if (includePad) {
+              lo = start;
+              hi = arith::MinSIOp::create(b, l, end,
+                                          idx(size + pad[i] + pad[2 + i]));
+            } else {
+              lo = arith::MaxSIOp::create(b, l, start, idx(pad[i]));
+              hi = arith::MinSIOp::create(b, l, end, idx(size + pad[i]));
+            }
+            count = arith::MulIOp::create(
+                b, l, count, arith::SubIOp::create(b, l, hi, lo));
+          }
+          Value n = arith::IndexCastOp::create(b, l, b.getI64Type(), count);
+          Value nf = arith::SIToFPOp::create(b, l, acc, n);
+          return castFloat(b, l, arith::DivFOp::create(b, l, args[0], nf), et);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct GlobalAvgPoolLowering : DNNPattern<GlobalAvgPoolOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(GlobalAvgPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type et = type.getElementType();
+    Type acc = computeType(et);
+    RankedTensorType inType = tensorType(adaptor.getInput());
+    int64_t rank = inType.getRank();
+    int64_t n = inType.getDimSize(0), c = inType.getDimSize(1);
+    int64_t count = inType.getNumElements() / (n * c);
+    SmallVector<IteratorType> iters = parallelIters(rank);
+    for (int64_t d = 2; d < rank; ++d)
+      iters[d] = kRed;
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap nc = AffineMap::get(
+        rank, 0, {rewriter.getAffineDimExpr(0), rewriter.getAffineDimExpr(1)},
+        ctx);
+    Value init =
+        filled(rewriter, loc, {n, c}, acc, floatConst(rewriter, loc, acc, 0));
+    Value sum = generic(rewriter, loc, adaptor.getInput(), init,
+                        {rewriter.getMultiDimIdentityMap(rank), nc}, iters,
+                        [&](OpBuilder &b, Location l, ValueRange args) {
+                          return arith::AddFOp::create(
+                              b, l, castFloat(b, l, args[0], acc), args[1]);
+                        });
+    Value mean = mapInto(
+        rewriter, loc, sum, rewriter.getMultiDimIdentityMap(2), {n, c}, et,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value q = arith::DivFOp::create(
+              b, l, args[0], floatConst(b, l, acc, static_cast<double>(count)));
+          return castFloat(b, l, q, et);
+        });
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, mean, type));
+    return success();
+  }
+};
+
+//--- shapes -------------------------------------------------------------===//
+
+template <typename OpT>
+struct ReshapeLikeLowering : DNNPattern<OpT> {
+  using DNNPattern<OpT>::DNNPattern;
+  LogicalResult
+  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getInput(),
+                                     op.getType()));
+    return success();
+  }
+};
+
+struct ConcatLowering : DNNPattern<ConcatOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getAxis();
+    Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                           type.getElementType());
+    int64_t offset = 0;
+    for (Value in : adaptor.getInputs()) {
+      RankedTensorType t = tensorType(in);
+      SmallVector<OpFoldResult> offsets(t.getRank(), rewriter.getIndexAttr(0));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      SmallVector<OpFoldResult> sizes, strides(t.getRank(),
+                                               rewriter.getIndexAttr(1));
+      for (int64_t d : t.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      result = tensor::InsertSliceOp::create(rewriter, loc, in, result, offsets,
+                                             sizes, strides);
+      offset += t.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConstantLowering : DNNPattern<ConstantOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value || value.getType() != op.getType())
+      return rewriter.notifyMatchFailure(op, "value is not a typed tensor");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, op.getType(), value);
+    return success();
+  }
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+void dnn::populateDNNToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<Conv2DLowering, LinearLowering, MatmulLowering,
+               BatchNormLowering, ActivationLowering, AddLowering,
+               SoftmaxLowering, MaxPoolLowering, AvgPoolLowering,
+               GlobalAvgPoolLowering, ReshapeLikeLowering<FlattenOp>,
+               ReshapeLikeLowering<ReshapeOp>, ConcatLowering,
+               ConstantLowering>(patterns.getContext());
+}
+
+void dnn::configureDNNToLinalgTarget(ConversionTarget &target) {
+  target.addIllegalDialect<DNNDialect>();
+  target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                         math::MathDialect, tensor::TensorDialect>();
+}
+
+namespace {
+struct ConvertDNNToLinalgPass
+    : dnn::impl::ConvertDNNToLinalgBase<ConvertDNNToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    configureDNNToLinalgTarget(target);
+    RewritePatternSet patterns(ctx);
+    populateDNNToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
