@@ -8,4 +8,5 @@ cmake --build "$BUILD_DIR" --target mlir-doc
 mkdir -p "$ROOT/docs/reference"
 cp "$BUILD_DIR/docs/Dialects/DNNDialect.md" "$ROOT/docs/reference/DNNDialect.md"
 cp "$BUILD_DIR/docs/DNNPasses.md" "$ROOT/docs/reference/DNNPasses.md"
+cp "$BUILD_DIR/docs/DNNConversionPasses.md" "$ROOT/docs/reference/DNNConversionPasses.md"
 echo "docs/reference updated from $BUILD_DIR/docs"

@@ -248,9 +248,11 @@ def DNN_MaxPool2DOp : DNN_InferredOp<"max_pool2d", [AllElementTypesMatch<["input
 def DNN_AvgPool2DOp : DNN_InferredOp<"avg_pool2d", [AllElementTypesMatch<["input", "result"]>]> {
   let summary = "2-D average pooling (NCHW)";
   let description = [{
-    Mean over `kernel_size` windows of an `N x C x H x W` input. With
-    `count_include_pad` the divisor is always `KH * KW`; without it (the
-    default) padded positions are excluded from the divisor. Output size as
+    Mean over `kernel_size` windows of an `N x C x H x W` input. Without
+    `count_include_pad` (the default) the divisor is the number of window
+    positions inside the input; with it, the number inside the padded input
+    (`KH * KW`, except for a last window of `ceil_mode` that overhangs the
+    bottom/right padding, as in ONNX Runtime and PyTorch). Output size as
     for `dnn.max_pool2d` (without dilation).
 
     ```mlir
