@@ -8,6 +8,7 @@
 #include "dnn/Pipelines/Pipelines.h"
 
 #include "dnn/Conversion/Passes.h"
+#include "dnn/Dialect/DNN/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -30,6 +31,8 @@ void dnn::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Convolution/GEMM loops in an order LLVM vectorizes.
+  pm.addPass(createCPULoopOrder());
 
   // Tensors -> buffers. Function boundaries get identity layouts so that a
   // caller can pass plain dense buffers; results become out-parameters.

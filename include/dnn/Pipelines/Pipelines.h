@@ -9,10 +9,15 @@
 #ifndef DNN_PIPELINES_PIPELINES_H
 #define DNN_PIPELINES_PIPELINES_H
 
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
 #include "mlir/Pass/PassOptions.h"
+#include "mlir/Support/LLVM.h"
 
 namespace mlir {
 class OpPassManager;
+namespace func {
+class FuncOp;
+} // namespace func
 namespace dnn {
 
 /// Options of `dnn-cpu-pipeline`.
@@ -30,6 +35,27 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {};
 /// C wrapper `_mlir_ciface_f` takes one pointer to a memref descriptor per
 /// argument and per result.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// A constant that `externalizeLargeConstants` turned into an argument.
+struct ExternalConstant {
+  /// Index of the new function argument.
+  unsigned argIndex;
+  /// The constant's value (dense or dense_resource elements).
+  ElementsAttr value;
+  /// Its bytes in memory layout (row-major, the element type's size each),
+  /// pointing into the attribute's storage, so valid as long as the context.
+  /// Empty for splats, which the caller must materialize.
+  ArrayRef<char> data;
+};
+
+/// Replaces every tensor constant of at least `minBytes` bytes in the body
+/// of `func` by a new trailing function argument (appended after the
+/// existing ones), so that the caller can pass the weights by pointer
+/// instead of compiling them into the code: LLVM then neither translates nor
+/// emits megabytes of constant data (ResNet-18's weights cost several
+/// seconds of JIT time otherwise). Returns the constants in argument order.
+SmallVector<ExternalConstant> externalizeLargeConstants(func::FuncOp func,
+                                                        int64_t minBytes);
 
 /// Registers `dnn-cpu-pipeline` with the global pass registry.
 void registerDNNPipelines();

@@ -7,6 +7,7 @@
 #ifndef DNN_DIALECT_DNN_TRANSFORMS_PASSES_H
 #define DNN_DIALECT_DNN_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

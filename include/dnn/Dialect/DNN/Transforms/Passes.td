@@ -103,4 +103,32 @@ def Predict : Pass<"dnn-predict", "ModuleOp"> {
   ];
 }
 
+
+def CPULoopOrder : Pass<"dnn-cpu-loop-order"> {
+  let summary = "Order convolution/GEMM loops so the innermost one vectorizes";
+  let description = [{
+    Part of `dnn-cpu-pipeline`; runs on linalg ops on tensors. A linalg
+    convolution, pooling or GEMM executes its loops in iteration-domain
+    order, which puts the reduction (input channels and kernel window, or
+    K) innermost: a scalar dot product that LLVM cannot vectorize without
+    reassociating floating-point sums. This pass generalizes each such op
+    and interchanges its loops to
+
+        outer parallel loops, reduction loops, innermost output loops
+
+    where the innermost output loops are the output's spatial dimensions
+    (`P, Q` of a convolution or pooling) or its last dimension (`N` of a
+    GEMM). The innermost loop then walks the output, and every operand it
+    indexes, with unit stride, so LLVM's loop vectorizer turns it into
+    vector FMAs with a broadcast weight; the summation order of each output
+    element is unchanged, so results are bit-identical. Ops whose innermost
+    loop would not be unit-stride in every operand it indexes (a GEMM with
+    a transposed B) are left alone.
+
+    Measured on a 64-channel 56x56 3x3 convolution (CPU, one core): about
+    5x faster than the default order (docs/benchmarks.md).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // DNN_DIALECT_DNN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,103 @@
+//===- CPULoopOrder.cpp - vectorizable loop order for CPU kernels ---------===//
+//
+// Interchanges the loops of linalg convolutions, poolings and GEMMs so that
+// the reductions run outside the innermost output loops (see the pass
+// description in Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnn/Dialect/DNN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::dnn {
+#define GEN_PASS_DEF_CPULOOPORDER
+#include "dnn/Dialect/DNN/Transforms/Passes.h.inc"
+} // namespace mlir::dnn
+
+using namespace mlir;
+
+namespace {
+
+/// The loop permutation (new loop i = old loop perm[i]) that moves the
+/// reductions just outside the innermost output loops of `op`, or nothing if
+/// the op is not a convolution/GEMM or the result would not vectorize.
+std::optional<SmallVector<unsigned>> vectorizableOrder(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
+      !op.hasPureTensorSemantics())
+    return std::nullopt;
+  bool conv = linalg::isaConvolutionOpInterface(op);
+  if (!conv && !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+
+  // Innermost output loops: the last two output dims of a convolution or
+  // pooling (its spatial plane), the last of a GEMM. They must be plain loop
+  // dims of the output map.
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  unsigned count = conv ? 2 : 1;
+  if (outMap.getNumResults() < count)
+    return std::nullopt;
+  SmallVector<unsigned> inner;
+  for (AffineExpr e : outMap.getResults().take_back(count)) {
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d)
+      return std::nullopt;
+    inner.push_back(d.getPosition());
+  }
+
+  // The innermost loop must be unit-stride in every operand that uses it:
+  // it may appear only in the last result of each map.
+  unsigned last = inner.back();
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    for (auto [i, e] : llvm::enumerate(map.getResults()))
+      if (e.isFunctionOfDim(last) && i + 1 != map.getNumResults())
+        return std::nullopt;
+  }
+
+  SmallVector<unsigned> outer, reductions;
+  auto iters = op.getIteratorTypesArray();
+  for (unsigned d = 0, e = op.getNumLoops(); d < e; ++d) {
+    if (llvm::is_contained(inner, d))
+      continue;
+    (linalg::isReductionIterator(iters[d]) ? reductions : outer).push_back(d);
+  }
+  SmallVector<unsigned> perm(outer);
+  perm.append(reductions);
+  perm.append(inner);
+  if (llvm::equal(perm, llvm::seq<unsigned>(0, op.getNumLoops())))
+    return std::nullopt;
+  return perm;
+}
+
+struct CPULoopOrderPass
+    : dnn::impl::CPULoopOrderBase<CPULoopOrderPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> candidates;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (vectorizableOrder(op))
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : candidates) {
+      SmallVector<unsigned> perm = *vectorizableOrder(op);
+      rewriter.setInsertionPoint(op);
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (!generic) {
+        FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, op);
+        if (failed(g)) {
+          op->emitError("dnn-cpu-loop-order: cannot generalize this op");
+          return signalPassFailure();
+        }
+        generic = *g;
+      }
+      if (failed(linalg::interchangeGenericOp(rewriter, generic, perm))) {
+        generic->emitError("dnn-cpu-loop-order: loop interchange failed");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+
+} // namespace
