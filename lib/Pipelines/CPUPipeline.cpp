@@ -23,7 +23,6 @@ using namespace mlir;
 
 void dnn::buildCPUPipeline(OpPassManager &pm,
                            const CPUPipelineOptions &options) {
-  (void)options;
   // dnn -> linalg on tensors; fuse chains of element-wise ops (bias, batch
   // norm, activation, residual add) into single loops.
   pm.addPass(createConvertDNNToLinalg());
@@ -32,7 +31,8 @@ void dnn::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Convolution/GEMM loops in an order LLVM vectorizes.
-  pm.addPass(createCPULoopOrder());
+  if (options.loopOrder)
+    pm.addPass(createCPULoopOrder());
 
   // Tensors -> buffers. Function boundaries get identity layouts so that a
   // caller can pass plain dense buffers; results become out-parameters.
@@ -68,7 +68,8 @@ void dnn::registerDNNPipelines() {
   PassPipelineRegistration<CPUPipelineOptions>(
       "dnn-cpu-pipeline",
       "Lower dnn (or linalg-on-tensors) functions to the LLVM dialect for the "
-      "host CPU: dnn-lower-to-linalg, fusion, bufferization with results as "
+      "host CPU: dnn-lower-to-linalg, fusion, dnn-cpu-loop-order, "
+      "bufferization with results as "
       "out-parameters, loops, LLVM",
       buildCPUPipeline);
 }

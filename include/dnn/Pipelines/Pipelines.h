@@ -21,9 +21,16 @@ class FuncOp;
 namespace dnn {
 
 /// Options of `dnn-cpu-pipeline`.
-struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {};
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<bool> loopOrder{
+      *this, "loop-order",
+      llvm::cl::desc("Run dnn-cpu-loop-order (vectorizable convolution/GEMM "
+                     "loops); off gives linalg's default loop order"),
+      llvm::cl::init(true)};
+};
 
 /// The CPU reference pipeline: dnn-lower-to-linalg, element-wise fusion,
+/// dnn-cpu-loop-order (unless disabled),
 /// one-shot bufferization with
 /// identity-layout function boundaries, results turned into trailing
 /// out-parameters (also of public functions), buffer deallocation, and
