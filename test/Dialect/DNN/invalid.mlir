@@ -8,8 +8,17 @@
 // ODS constraints shared by all ops
 //===----------------------------------------------------------------------===//
 
+// A tensor encoding has no meaning for a layer (and no lowering).
+func.func @encoded_tensor(%x: tensor<2x3xf32, "enc">) {
+  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x3xf32, "enc">'}}
+  %y = dnn.activation relu %x : tensor<2x3xf32, "enc">
+  return
+}
+
+// -----
+
 func.func @dynamic_shape(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
-  // expected-error @+1 {{'dnn.conv2d' op operand #0 must be statically shaped non-empty tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x3x8x8xf32>'}}
+  // expected-error @+1 {{'dnn.conv2d' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x3x8x8xf32>'}}
   %y = dnn.conv2d %x, %w : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
   return
 }
@@ -19,7 +28,7 @@ func.func @dynamic_shape(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
 // A dynamic dimension where the result type is inferred while parsing: the
 // ODS diagnostic, not a broadcasting error about a -9223372036854775808 size.
 func.func @dynamic_shape_inferred(%a: tensor<?x4xf32>, %b: tensor<3x4xf32>) {
-  // expected-error @+1 {{'dnn.add' op operand #0 must be statically shaped non-empty tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{'dnn.add' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
   %y = dnn.add %a, %b : tensor<?x4xf32>, tensor<3x4xf32>
   return
 }
@@ -29,7 +38,7 @@ func.func @dynamic_shape_inferred(%a: tensor<?x4xf32>, %b: tensor<3x4xf32>) {
 // The inferred type of an element-wise op on an invalid operand is still the
 // operand's, so its uses parse and the verifier has the last word.
 func.func @dynamic_shape_used(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
-  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
+  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
   %y = dnn.activation relu %x : tensor<2x?xf32>
   return %y : tensor<2x?xf32>
 }
@@ -37,7 +46,7 @@ func.func @dynamic_shape_used(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
 // -----
 
 func.func @dynamic_channels_inferred(%x: tensor<2x?xf32>, %p: tensor<8xf32>) {
-  // expected-error @+1 {{'dnn.batch_norm' op operand #0 must be statically shaped non-empty tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
+  // expected-error @+1 {{'dnn.batch_norm' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
   %y = dnn.batch_norm %x, %p, %p, %p, %p : tensor<2x?xf32>, tensor<8xf32>
   return
 }
@@ -45,7 +54,7 @@ func.func @dynamic_channels_inferred(%x: tensor<2x?xf32>, %p: tensor<8xf32>) {
 // -----
 
 func.func @integer_element_type(%x: tensor<4x8xi32>) {
-  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
+  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
   %y = dnn.activation relu %x : tensor<4x8xi32>
   return
 }
@@ -54,7 +63,7 @@ func.func @integer_element_type(%x: tensor<4x8xi32>) {
 
 // Hostile: an empty batch.
 func.func @zero_size_dim(%x: tensor<0x3x4x4xf32>, %w: tensor<8x3x3x3xf32>) {
-  // expected-error @+1 {{'dnn.conv2d' op operand #0 must be statically shaped non-empty tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<0x3x4x4xf32>'}}
+  // expected-error @+1 {{'dnn.conv2d' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<0x3x4x4xf32>'}}
   %y = dnn.conv2d %x, %w : (tensor<0x3x4x4xf32>, tensor<8x3x3x3xf32>) -> tensor<0x8x2x2xf32>
   return
 }
@@ -89,7 +98,7 @@ func.func @zero_size_inferred(%a: tensor<0x4xf32>, %b: tensor<3x4xf32>) {
 // -----
 
 func.func @zero_size_result(%x: tensor<2x3xf32>) {
-  // expected-error @+1 {{'dnn.reshape' op result #0 must be statically shaped non-empty tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<0xf32>'}}
+  // expected-error @+1 {{'dnn.reshape' op result #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<0xf32>'}}
   %y = dnn.reshape %x : tensor<2x3xf32> -> tensor<0xf32>
   return
 }
@@ -862,7 +871,7 @@ func.func @constant_not_tensor() {
 // -----
 
 func.func @constant_integer() {
-  // expected-error @+1 {{'dnn.constant' op result #0 must be statically shaped non-empty tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4xi32>'}}
+  // expected-error @+1 {{'dnn.constant' op result #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4xi32>'}}
   %w = dnn.constant dense<1> : tensor<4xi32>
   return
 }

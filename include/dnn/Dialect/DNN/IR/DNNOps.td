@@ -19,15 +19,20 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Constraints and shared traits
 //===----------------------------------------------------------------------===//
 
-/// Every dnn value: a statically shaped, non-empty floating-point tensor. A
-/// zero-size dimension would make a layer degenerate (an empty GEMM, a mean
-/// over nothing) and cannot be mapped onto a grid of at least one CTA.
+/// Every dnn value: a statically shaped, non-empty floating-point tensor
+/// without an encoding. A zero-size dimension would make a layer degenerate
+/// (an empty GEMM, a mean over nothing) and cannot be mapped onto a grid of
+/// at least one CTA.
 def DNN_NonEmptyShapePred : CPred<
     "::llvm::none_of(::llvm::cast<::mlir::ShapedType>($_self).getShape(), "
     "[](int64_t dim) { return dim == 0; })">;
+/// Encodings (sparse, layout) have no meaning for a dnn layer; the
+/// lowerings and the mapping assume a plain row-major tensor.
+def DNN_NoEncodingPred : CPred<
+    "!::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding()">;
 def DNN_Tensor : RankedTensorOf<[F16, BF16, F32, F64],
-    [HasStaticShapePred, DNN_NonEmptyShapePred],
-    "statically shaped non-empty tensor">;
+    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred],
+    "statically shaped non-empty tensor without encoding">;
 
 /// Runs the op's `verifyShapes()` as a trait, before shape inference, so a
 /// malformed op is reported with its precise diagnostic instead of a generic
