@@ -21,3 +21,14 @@ def dnn_opt():
     if not tool.exists():
         pytest.fail(f"dnn-opt not built at {tool}: run utils/setup.sh first")
     return str(tool)
+
+
+@pytest.fixture(scope="session")
+def dnn_run():
+    build = pathlib.Path(os.environ.get("DNN_BUILD_DIR", ROOT / "build"))
+    if not build.is_absolute():
+        build = ROOT / build
+    tool = build / "bin" / "dnn-run"
+    if not tool.exists():
+        pytest.fail(f"dnn-run not built at {tool}: run utils/setup.sh first")
+    return str(tool)

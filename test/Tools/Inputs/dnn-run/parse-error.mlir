@@ -1,0 +1,4 @@
+func.func @main(%a: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %s = dnn.add %a, %a : tensor<2x8xf32>
+  return %s : tensor<2x8xf32>
+}
