@@ -15,11 +15,60 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+namespace {
+/// Gives every repeated result of a function its own buffer (a copy), ahead
+/// of buffer-results-to-out-params: with hoist-static-allocs that pass (MLIR
+/// 22) erases the alloc of `return %r, %r` on the first result and then
+/// reads it for the second.
+struct SplitRepeatedResultsPass
+    : PassWrapper<SplitRepeatedResultsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SplitRepeatedResultsPass)
+  StringRef getArgument() const final { return "dnn-split-repeated-results"; }
+  void runOnOperation() override {
+    getOperation()->walk([](func::ReturnOp ret) {
+      llvm::SmallPtrSet<Value, 4> seen;
+      for (OpOperand &operand : ret->getOpOperands()) {
+        Value value = operand.get();
+        auto type = dyn_cast<MemRefType>(value.getType());
+        if (!type || seen.insert(value).second)
+          continue;
+        OpBuilder builder(ret);
+        auto copy = memref::AllocOp::create(builder, ret.getLoc(), type);
+        memref::CopyOp::create(builder, ret.getLoc(), value, copy);
+        operand.set(copy);
+      }
+    });
+  }
+};
+
+/// Marks every memref argument of the public functions `llvm.noalias`: the
+/// pipeline's calling convention says that the buffers passed to an entry
+/// function (inputs and out-parameters) do not overlap. Without it LLVM must
+/// assume that an output may alias an input and gives up vectorizing the
+/// convolution loops.
+struct MarkNoAliasArgsPass
+    : PassWrapper<MarkNoAliasArgsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MarkNoAliasArgsPass)
+  StringRef getArgument() const final { return "dnn-mark-noalias-args"; }
+  void runOnOperation() override {
+    UnitAttr unit = UnitAttr::get(&getContext());
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (!func.isPublic() || func.isExternal())
+        continue;
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+        if (isa<MemRefType>(func.getArgument(i).getType()))
+          func.setArgAttr(i, "llvm.noalias", unit);
+    }
+  }
+};
+} // namespace
 
 void dnn::buildCPUPipeline(OpPassManager &pm,
                            const CPUPipelineOptions &options) {
@@ -44,8 +93,10 @@ void dnn::buildCPUPipeline(OpPassManager &pm,
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
+  pm.addPass(std::make_unique<SplitRepeatedResultsPass>());
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(std::make_unique<MarkNoAliasArgsPass>());
 
   // Loops, then LLVM.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -58,7 +109,11 @@ void dnn::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
+  // Bare pointers for (static, identity-layout) memref arguments: the
+  // `llvm.noalias` marks survive only in this convention.
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

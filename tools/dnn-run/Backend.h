@@ -29,10 +29,13 @@
 
 namespace dnn_run {
 
-/// The entry function as dnn-run checked it: `name(inputs) -> outputs`.
+/// The entry function as dnn-run checked it: `name(inputs) -> outputs`,
+/// plus the weights dnn-run turned from constants into trailing arguments
+/// (after the inputs; see mlir::dnn::externalizeLargeConstants).
 struct EntrySignature {
   std::string name;
   llvm::SmallVector<TensorSpec> inputs;
+  llvm::SmallVector<TensorSpec> weights;
   llvm::SmallVector<TensorSpec> outputs;
 };
 
@@ -50,7 +53,9 @@ public:
   virtual ~Executable();
 
   /// Calls the entry function `options.warmup + options.repeat` times on
-  /// `inputs`; `outputs` hold the results of the last call. Returns the time
+  /// `inputs` (the entry's inputs followed by its weights); `outputs` hold
+  /// the results of the last call. Input, weight and output buffers never
+  /// overlap (the compiled code may assume so). Returns the time
   /// of each timed call in milliseconds (the function alone, without
   /// transfers between host and device).
   virtual llvm::Expected<llvm::SmallVector<double>>
@@ -66,16 +71,17 @@ public:
   /// The `--on-device` name of the backend.
   virtual llvm::StringRef getName() const = 0;
 
-  /// Lowers `module` (in place) and compiles `entry`, which carries the
-  /// `llvm.emit_c_interface` attribute. Problems found in the IR are
+  /// Lowers `module` (in place) and compiles `entry`. Problems found in the IR are
   /// reported as MLIR diagnostics on the module's context; the returned error
   /// then sums them up.
   virtual llvm::Expected<std::unique_ptr<Executable>>
   compile(mlir::ModuleOp module, const EntrySignature &entry) = 0;
 };
 
-/// The host CPU backend (`--on-device=cpu`).
-std::unique_ptr<Backend> createCPUBackend();
+/// The host CPU backend (`--on-device=cpu`); `pipelineOptions` are options
+/// of dnn-cpu-pipeline ("loop-order=0"), checked here.
+llvm::Expected<std::unique_ptr<Backend>>
+createCPUBackend(llvm::StringRef pipelineOptions);
 
 } // namespace dnn_run
 

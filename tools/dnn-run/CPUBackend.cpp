@@ -1,14 +1,13 @@
 //===- CPUBackend.cpp - dnn-run on the host CPU ---------------------------===//
 //
 // Lowers the module with dnn-cpu-pipeline, JIT-compiles it for the host with
-// MLIR's ExecutionEngine (LLVM -O3, host CPU features) and calls the C
-// interface wrapper `_mlir_ciface_<entry>` of the entry function.
+// MLIR's ExecutionEngine (LLVM -O3, host CPU features) and calls the entry
+// function through its packed wrapper `_mlir_<entry>`.
 //
 // Calling convention after the pipeline: `entry(inputs) -> outputs` becomes
-// `_mlir_ciface_entry(in_0*, ..., out_0*, ...)` where every parameter points
-// to a memref descriptor {T *allocated, T *aligned, int64_t offset,
-// int64_t sizes[rank], int64_t strides[rank]}. The descriptors are built as
-// arrays of 8-byte words, which works for any rank.
+// `entry(in_0, ..., weight_0, ..., out_0, ...)` with one bare, `noalias`
+// pointer to the row-major data per buffer (statically shaped, identity
+// layout), where the weights are the constants dnn-run externalized.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,7 +23,6 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/Pass.h"
-#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -32,6 +30,7 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <functional>
 
 using namespace mlir;
 using namespace dnn_run;
@@ -42,9 +41,6 @@ Backend::~Backend() = default;
 static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
-
-/// Number of 8-byte words of the descriptor of a rank-`rank` memref.
-static size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
 
 namespace {
 
@@ -74,37 +70,19 @@ llvm::Expected<llvm::SmallVector<double>>
 CPUExecutable::run(llvm::ArrayRef<HostTensor *> inputs,
                    llvm::ArrayRef<HostTensor *> outputs,
                    const RunOptions &options) {
-  if (inputs.size() != entry.inputs.size() ||
+  if (inputs.size() != entry.inputs.size() + entry.weights.size() ||
       outputs.size() != entry.outputs.size())
     return makeError("wrong number of buffers for @" + entry.name);
 
-  // One descriptor per buffer, inputs then outputs; the packed wrapper takes
-  // a pointer to each argument, and each argument is a descriptor pointer.
-  llvm::SmallVector<HostTensor *> buffers(inputs);
-  llvm::append_range(buffers, outputs);
-  std::vector<std::vector<int64_t>> descriptors;
-  descriptors.reserve(buffers.size());
-  for (HostTensor *buffer : buffers) {
-    llvm::ArrayRef<int64_t> shape = buffer->getSpec().shape;
-    std::vector<int64_t> words(descriptorWords(shape.size()));
-    auto pointer = static_cast<int64_t>(
-        reinterpret_cast<intptr_t>(buffer->getData()));
-    words[0] = pointer; // allocated
-    words[1] = pointer; // aligned
-    words[2] = 0;       // offset
-    int64_t stride = 1;
-    for (size_t d = shape.size(); d-- > 0;) {
-      words[3 + d] = shape[d];
-      words[3 + shape.size() + d] = stride;
-      stride *= shape[d];
-    }
-    descriptors.push_back(std::move(words));
-  }
-  llvm::SmallVector<void *> descriptorPointers;
-  for (std::vector<int64_t> &words : descriptors)
-    descriptorPointers.push_back(words.data());
+  // One data pointer per buffer, inputs (with the weights) then outputs;
+  // the packed wrapper takes a pointer to each argument.
+  llvm::SmallVector<void *> pointers;
+  for (HostTensor *buffer : inputs)
+    pointers.push_back(buffer->getData());
+  for (HostTensor *buffer : outputs)
+    pointers.push_back(buffer->getData());
   llvm::SmallVector<void *> packedArgs;
-  for (void *&pointer : descriptorPointers)
+  for (void *&pointer : pointers)
     packedArgs.push_back(&pointer);
 
   for (unsigned i = 0; i < options.warmup; ++i)
@@ -128,38 +106,16 @@ namespace {
 
 class CPUBackend : public Backend {
 public:
+  explicit CPUBackend(const mlir::dnn::CPUPipelineOptions &options) {
+    pipelineOptions.copyOptionValuesFrom(options);
+  }
   llvm::StringRef getName() const override { return "cpu"; }
 
   llvm::Expected<std::unique_ptr<Executable>>
   compile(ModuleOp module, const EntrySignature &entry) override;
-};
 
-/// Works around a crash of buffer-results-to-out-params (MLIR 22) with
-/// hoist-static-allocs: a function that returns the same memref.alloc twice
-/// (`return %r, %r`, also after folds such as a tensor.cast to the same
-/// type) makes it erase the alloc on the first result and then read it for
-/// the second. Before the pass runs, every repeated result that is an alloc
-/// becomes a copy into an alloc of its own.
-class DuplicateResultsWorkaround : public PassInstrumentation {
-public:
-  void runBeforePass(Pass *pass, Operation *op) override {
-    if (pass->getArgument() != "buffer-results-to-out-params")
-      return;
-    op->walk([](func::ReturnOp ret) {
-      llvm::SmallPtrSet<Value, 4> seen;
-      for (OpOperand &operand : ret->getOpOperands()) {
-        Value value = operand.get();
-        if (!value.getDefiningOp<memref::AllocOp>() ||
-            seen.insert(value).second)
-          continue;
-        OpBuilder builder(ret);
-        auto copy = memref::AllocOp::create(
-            builder, ret.getLoc(), cast<MemRefType>(value.getType()));
-        memref::CopyOp::create(builder, ret.getLoc(), value, copy);
-        operand.set(copy);
-      }
-    });
-  }
+private:
+  mlir::dnn::CPUPipelineOptions pipelineOptions;
 };
 
 } // namespace
@@ -191,38 +147,27 @@ static LogicalResult checkFullyLowered(ModuleOp module) {
   return failure();
 }
 
-/// Checks that the lowered entry takes one memref per input and output.
+/// Checks that the lowered entry takes one pointer per input, weight and
+/// output and returns nothing.
 static LogicalResult checkLoweredEntry(ModuleOp module,
                                        const EntrySignature &entry) {
-  std::string wrapperName = "_mlir_ciface_" + entry.name;
-  auto wrapper = module.lookupSymbol<LLVM::LLVMFuncOp>(wrapperName);
   auto lowered = module.lookupSymbol<LLVM::LLVMFuncOp>(entry.name);
-  if (!wrapper || !lowered)
+  if (!lowered)
     return module.emitError()
-           << "the CPU pipeline did not produce @" << entry.name << " and its "
-           << "C interface wrapper @" << wrapperName;
-
-  size_t expectedParams = entry.inputs.size() + entry.outputs.size();
-  size_t expectedWords = 0;
-  for (const TensorSpec &spec : entry.inputs)
-    expectedWords += descriptorWords(spec.shape.size());
-  for (const TensorSpec &spec : entry.outputs)
-    expectedWords += descriptorWords(spec.shape.size());
-
-  LLVM::LLVMFunctionType wrapperType = wrapper.getFunctionType();
-  bool allPointers = llvm::all_of(wrapperType.getParams(), [](Type t) {
+           << "the CPU pipeline did not produce @" << entry.name;
+  size_t expected =
+      entry.inputs.size() + entry.weights.size() + entry.outputs.size();
+  LLVM::LLVMFunctionType type = lowered.getFunctionType();
+  bool allPointers = llvm::all_of(type.getParams(), [](Type t) {
     return isa<LLVM::LLVMPointerType>(t);
   });
-  if (wrapperType.getNumParams() != expectedParams || !allPointers ||
-      !isa<LLVM::LLVMVoidType>(wrapperType.getReturnType()) ||
-      lowered.getFunctionType().getNumParams() != expectedWords ||
-      !isa<LLVM::LLVMVoidType>(lowered.getFunctionType().getReturnType()))
+  if (type.getNumParams() != expected || !allPointers ||
+      !isa<LLVM::LLVMVoidType>(type.getReturnType()))
     return lowered.emitError()
-           << "after lowering, @" << entry.name << " has type "
-           << lowered.getFunctionType() << "; dnn-run expected "
-           << entry.inputs.size() << " input and " << entry.outputs.size()
-           << " output memref parameters (" << expectedWords
-           << " descriptor fields) and no results";
+           << "after lowering, @" << entry.name << " has type " << type
+           << "; dnn-run expected " << entry.inputs.size() << " input, "
+           << entry.weights.size() << " weight and " << entry.outputs.size()
+           << " output pointers and no results";
   return success();
 }
 
@@ -241,8 +186,7 @@ CPUBackend::compile(ModuleOp module, const EntrySignature &entry) {
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return makeError("bad pass manager options");
-  pm.addInstrumentation(std::make_unique<DuplicateResultsWorkaround>());
-  dnn::buildCPUPipeline(pm, dnn::CPUPipelineOptions());
+  dnn::buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(module)))
     return makeError("lowering for the CPU (dnn-cpu-pipeline) failed");
   if (failed(checkFullyLowered(module)))
@@ -258,9 +202,13 @@ CPUBackend::compile(ModuleOp module, const EntrySignature &entry) {
   auto codegenTM = createHostTargetMachine();
   if (!codegenTM)
     return codegenTM.takeError();
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer =
+  // ExecutionEngineOptions::transformer is a function_ref: the optimizing
+  // transformer must outlive create(), where it runs. (Bound to a temporary,
+  // it runs a dangling pipeline that, among other things, never vectorizes.)
+  std::function<llvm::Error(llvm::Module *)> optimize =
       makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, optTM->get());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = optimize;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine =
       ExecutionEngine::create(module, engineOptions, std::move(*codegenTM));
@@ -280,12 +228,18 @@ CPUBackend::compile(ModuleOp module, const EntrySignature &entry) {
 
   // Compile now, so that run() times the function alone.
   (*engine)->initialize();
-  auto function = (*engine)->lookupPacked("_mlir_ciface_" + entry.name);
+  auto function = (*engine)->lookupPacked(entry.name);
   if (!function)
     return function.takeError();
   return std::make_unique<CPUExecutable>(std::move(*engine), *function, entry);
 }
 
-std::unique_ptr<Backend> dnn_run::createCPUBackend() {
-  return std::make_unique<CPUBackend>();
+llvm::Expected<std::unique_ptr<Backend>>
+dnn_run::createCPUBackend(llvm::StringRef pipelineOptions) {
+  auto options = mlir::dnn::CPUPipelineOptions::createFromString(
+      pipelineOptions);
+  if (!options)
+    return makeError("invalid --cpu-pipeline options '" + pipelineOptions +
+                     "' (see dnn-opt --help, dnn-cpu-pipeline)");
+  return std::make_unique<CPUBackend>(*options);
 }

@@ -126,7 +126,7 @@ uint16_t dnn_run::floatToBF16(float value) {
 // HostTensor
 //===----------------------------------------------------------------------===//
 
-/// Bytes actually allocated for `size` bytes: never zero (the descriptor
+/// Bytes actually allocated for `size` bytes: never zero (the callee
 /// needs a valid pointer), a multiple of the alignment (for aligned_alloc).
 static size_t allocationSize(size_t size) {
   return llvm::alignTo(std::max<size_t>(size, 1), kAlignment);

@@ -13,6 +13,7 @@
 #include "Npy.h"
 
 #include "dnn/InitDNN.h"
+#include "dnn/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -110,6 +111,18 @@ static cl::opt<int>
                     "print the median and the minimum (default: 1)"),
            cl::cat(runCategory));
 
+static cl::opt<std::string> cpuPipeline(
+    "cpu-pipeline", cl::init(""), cl::value_desc("options"),
+    cl::desc("Options of dnn-cpu-pipeline for --on-device=cpu, e.g. "
+             "loop-order=0 (see dnn-opt --help)"),
+    cl::cat(runCategory));
+
+static cl::opt<bool> inlineWeights(
+    "inline-weights", cl::init(false),
+    cl::desc("Compile tensor constants into the code instead of passing "
+             "those of 4 KiB or more as arguments (slower to compile)"),
+    cl::cat(runCategory));
+
 static cl::opt<std::string>
     device("on-device", cl::init("cpu"), cl::value_desc("device"),
            cl::desc("Where to run: cpu (default; the host CPU via MLIR's "
@@ -205,14 +218,12 @@ FailureOr<func::FuncOp> findEntry(ModuleOp module, EntrySignature &signature) {
   return func;
 }
 
-/// Prepares the entry for the backends: public, with a C interface wrapper,
-/// and with read-only tensor arguments (so that bufferization never writes
-/// into an input, and repeated runs see the same inputs).
+/// Prepares the entry for the backends: public, and with read-only tensor
+/// arguments (so that bufferization never writes into an input or a weight,
+/// and repeated runs see the same inputs).
 void markEntry(func::FuncOp func) {
   MLIRContext *ctx = func.getContext();
   func.setPublic();
-  func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                UnitAttr::get(ctx));
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
     if (isa<TensorType>(type))
       func.setArgAttr(i,
@@ -417,18 +428,25 @@ int main(int argc, char **argv) {
       "  dnn-run model.mlir [--entry=main] [--input=a.npy ...] [--seed=N]\n"
       "          [--output-dir=DIR] [--compare=ref.npy ... --rtol=R "
       "--atol=A]\n"
-      "          [--repeat=N] [--on-device=cpu]\n");
+      "          [--repeat=N] [--on-device=cpu] [--cpu-pipeline=OPTS]\n"
+      "          [--inline-weights]\n");
 
   // Options first: nothing is compiled for a run that cannot happen.
   std::unique_ptr<Backend> backend;
-  if (device == "cpu")
-    backend = createCPUBackend();
-  else if (device == "cuda")
+  if (device == "cpu") {
+    llvm::Expected<std::unique_ptr<Backend>> cpu =
+        createCPUBackend(cpuPipeline);
+    if (!cpu)
+      return fail(toString(cpu.takeError()));
+    backend = std::move(*cpu);
+  } else if (device == "cuda")
     return fail("--on-device=cuda is not available in this build (the CUDA "
                 "runtime is not built yet)");
   else
     return fail("unknown device '" + device +
                 "' for --on-device (expected cpu or cuda)");
+  if (device != "cpu" && !cpuPipeline.empty())
+    return fail("--cpu-pipeline applies to --on-device=cpu only");
   if (repeat < 1)
     return fail("--repeat must be at least 1, got " + llvm::Twine(repeat));
   if (!(relTolerance >= 0) || !(absTolerance >= 0))
@@ -487,8 +505,37 @@ int main(int argc, char **argv) {
   FailureOr<func::FuncOp> entry = findEntry(*module, signature);
   if (failed(entry))
     return 1;
-  markEntry(*entry);
   eraseUnreachableFunctions(*module, *entry);
+
+  // Large constants become trailing arguments bound to host copies of their
+  // values: the JIT then never translates or emits the weights.
+  llvm::SmallVector<HostTensor> weights;
+  if (!inlineWeights) {
+    for (const mlir::dnn::ExternalConstant &weight :
+         mlir::dnn::externalizeLargeConstants(*entry, /*minBytes=*/4096)) {
+      Type type = entry->getArgumentTypes()[weight.argIndex];
+      TensorSpec &spec = signature.weights.emplace_back();
+      if (failed(getTensorSpec(*entry, type,
+                               "constant " + llvm::Twine(weight.argIndex),
+                               spec)))
+        return 1;
+      llvm::Expected<HostTensor> tensor = HostTensor::create(spec);
+      if (!tensor)
+        return fail(toString(tensor.takeError()));
+      if (!weight.data.empty()) {
+        std::memcpy(tensor->getData(), weight.data.data(),
+                    std::min(weight.data.size(), tensor->getSizeInBytes()));
+      } else {
+        double splat = cast<DenseElementsAttr>(weight.value)
+                           .getSplatValue<APFloat>()
+                           .convertToDouble();
+        for (int64_t j = 0, e = tensor->getNumElements(); j < e; ++j)
+          tensor->store(j, splat);
+      }
+      weights.push_back(std::move(*tensor));
+    }
+  }
+  markEntry(*entry);
 
   if (refs.size() > signature.outputs.size())
     return fail(plural(refs.size(), "reference") + " given with --compare, "
@@ -545,6 +592,8 @@ int main(int argc, char **argv) {
   // Run.
   llvm::SmallVector<HostTensor *> inputPointers, outputPointers;
   for (HostTensor &t : inputs)
+    inputPointers.push_back(&t);
+  for (HostTensor &t : weights)
     inputPointers.push_back(&t);
   for (HostTensor &t : outputs)
     outputPointers.push_back(&t);

@@ -38,9 +38,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 ///
 /// Calling convention of the result: every function `f(tensor args) ->
 /// (tensor results)` becomes `f(memref args..., memref outs...)` returning
-/// nothing; with `llvm.emit_c_interface` on `f` (dnn-run sets it), the
-/// C wrapper `_mlir_ciface_f` takes one pointer to a memref descriptor per
-/// argument and per result.
+/// nothing, a result returned twice getting a copy of its own. Memrefs are
+/// passed as bare pointers (shapes are static, layouts identity), and those
+/// of public functions are `noalias`: a caller passes buffers that do not
+/// overlap.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// A constant that `externalizeLargeConstants` turned into an argument.
