@@ -80,8 +80,11 @@ void dnn::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Convolution/GEMM loops in an order LLVM vectorizes.
-  if (options.loopOrder)
-    pm.addPass(createCPULoopOrder());
+  if (options.loopOrder) {
+    CPULoopOrderOptions loopOrder;
+    loopOrder.im2colBelowWidth = options.im2colBelowWidth;
+    pm.addPass(createCPULoopOrder(loopOrder));
+  }
 
   // Tensors -> buffers. Function boundaries get identity layouts so that a
   // caller can pass plain dense buffers; results become out-parameters.

@@ -27,6 +27,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Run dnn-cpu-loop-order (vectorizable convolution/GEMM "
                      "loops); off gives linalg's default loop order"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> im2colBelowWidth{
+      *this, "im2col-below-width",
+      llvm::cl::desc("dnn-cpu-loop-order: rewrite convolutions with output "
+                     "width below this into im2col + GEMM (0: never)"),
+      llvm::cl::init(32)};
 };
 
 /// The CPU reference pipeline: dnn-lower-to-linalg, element-wise fusion,

@@ -73,13 +73,38 @@ std::optional<SmallVector<unsigned>> vectorizableOrder(linalg::LinalgOp op) {
 
 struct CPULoopOrderPass
     : dnn::impl::CPULoopOrderBase<CPULoopOrderPass> {
+  using CPULoopOrderBase::CPULoopOrderBase;
+
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    // Narrow or strided convolutions: im2col + GEMM, so the GEMM's innermost
+    // loop runs over the whole output plane with unit stride.
+    if (im2colBelowWidth > 0) {
+      SmallVector<linalg::Conv2DNchwFchwOp> narrow;
+      getOperation()->walk([&](linalg::Conv2DNchwFchwOp conv) {
+        auto out = cast<ShapedType>(conv.getDpsInits()[0].getType());
+        auto notOne = [](int64_t v) { return v != 1; };
+        bool strided =
+            llvm::any_of(conv.getStrides().getValues<int64_t>(), notOne);
+        // linalg's im2col rewrite handles undilated convolutions only.
+        bool dilated =
+            llvm::any_of(conv.getDilations().getValues<int64_t>(), notOne);
+        if (conv.hasPureTensorSemantics() && out.hasStaticShape() &&
+            !dilated && (out.getDimSize(3) < im2colBelowWidth || strided))
+          narrow.push_back(conv);
+      });
+      for (linalg::Conv2DNchwFchwOp conv : narrow) {
+        rewriter.setInsertionPoint(conv);
+        // On failure the convolution stays direct, which is still correct.
+        (void)linalg::rewriteInIm2Col(rewriter, conv);
+      }
+    }
+
     SmallVector<linalg::LinalgOp> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (vectorizableOrder(op))
         candidates.push_back(op);
     });
-    IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates) {
       SmallVector<unsigned> perm = *vectorizableOrder(op);
       rewriter.setInsertionPoint(op);

@@ -125,10 +125,26 @@ def CPULoopOrder : Pass<"dnn-cpu-loop-order"> {
     loop would not be unit-stride in every operand it indexes (a GEMM with
     a transposed B) are left alone.
 
-    Measured on a 64-channel 56x56 3x3 convolution (CPU, one core): about
-    5x faster than the default order (docs/benchmarks.md).
+    A convolution whose output rows are shorter than `im2col-below-width`
+    (the 7x7 to 28x28 planes of a ResNet's later stages) would leave the
+    innermost loop too short to fill the vector units, and a strided one
+    would read its input with a stride; such convolutions
+    (`linalg.conv_2d_nchw_fchw`, `groups = 1`, undilated) are first rewritten into an
+    im2col gather plus a GEMM over `F x (C*KH*KW) x (P*Q)`, whose innermost
+    loop then runs over the whole output plane `P*Q` with unit stride.
+    `im2col-below-width=0` disables the rewrite (also for strided ones).
+
+    Measured speedups are in docs/benchmarks.md ("CPU reference path").
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let options = [
+    Option<"im2colBelowWidth", "im2col-below-width", "int64_t",
+           /*default=*/"32",
+           "rewrite convolutions with output width below this into im2col + "
+           "GEMM (0: never)">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 #endif // DNN_DIALECT_DNN_TRANSFORMS_PASSES_TD
