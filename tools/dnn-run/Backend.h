@@ -79,9 +79,10 @@ public:
 };
 
 /// The host CPU backend (`--on-device=cpu`); `pipelineOptions` are options
-/// of dnn-cpu-pipeline ("loop-order=0"), checked here.
+/// of dnn-cpu-pipeline ("loop-order=0"), checked here. A non-empty
+/// `objectFile` receives the JIT-compiled object code.
 llvm::Expected<std::unique_ptr<Backend>>
-createCPUBackend(llvm::StringRef pipelineOptions);
+createCPUBackend(llvm::StringRef pipelineOptions, llvm::StringRef objectFile);
 
 } // namespace dnn_run
 

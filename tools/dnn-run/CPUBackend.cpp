@@ -106,7 +106,9 @@ namespace {
 
 class CPUBackend : public Backend {
 public:
-  explicit CPUBackend(const mlir::dnn::CPUPipelineOptions &options) {
+  CPUBackend(const mlir::dnn::CPUPipelineOptions &options,
+             llvm::StringRef objectFile)
+      : objectFile(objectFile) {
     pipelineOptions.copyOptionValuesFrom(options);
   }
   llvm::StringRef getName() const override { return "cpu"; }
@@ -116,6 +118,8 @@ public:
 
 private:
   mlir::dnn::CPUPipelineOptions pipelineOptions;
+  /// Where to write the JIT-compiled object code, if anywhere.
+  std::string objectFile;
 };
 
 } // namespace
@@ -210,6 +214,7 @@ CPUBackend::compile(ModuleOp module, const EntrySignature &entry) {
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = optimize;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  engineOptions.enableObjectDump = !objectFile.empty();
   auto engine =
       ExecutionEngine::create(module, engineOptions, std::move(*codegenTM));
   if (!engine)
@@ -228,6 +233,8 @@ CPUBackend::compile(ModuleOp module, const EntrySignature &entry) {
 
   // Compile now, so that run() times the function alone.
   (*engine)->initialize();
+  if (!objectFile.empty())
+    (*engine)->dumpToObjectFile(objectFile);
   auto function = (*engine)->lookupPacked(entry.name);
   if (!function)
     return function.takeError();
@@ -235,11 +242,12 @@ CPUBackend::compile(ModuleOp module, const EntrySignature &entry) {
 }
 
 llvm::Expected<std::unique_ptr<Backend>>
-dnn_run::createCPUBackend(llvm::StringRef pipelineOptions) {
+dnn_run::createCPUBackend(llvm::StringRef pipelineOptions,
+                          llvm::StringRef objectFile) {
   auto options = mlir::dnn::CPUPipelineOptions::createFromString(
       pipelineOptions);
   if (!options)
     return makeError("invalid --cpu-pipeline options '" + pipelineOptions +
                      "' (see dnn-opt --help, dnn-cpu-pipeline)");
-  return std::make_unique<CPUBackend>(*options);
+  return std::make_unique<CPUBackend>(*options, objectFile);
 }

@@ -117,6 +117,12 @@ static cl::opt<std::string> cpuPipeline(
              "loop-order=0 (see dnn-opt --help)"),
     cl::cat(runCategory));
 
+static cl::opt<std::string> dumpObject(
+    "dump-object", cl::init(""), cl::value_desc("file.o"),
+    cl::desc("Write the object code the CPU backend compiled (for "
+             "inspection with llvm-objdump)"),
+    cl::cat(runCategory));
+
 static cl::opt<bool> inlineWeights(
     "inline-weights", cl::init(false),
     cl::desc("Compile tensor constants into the code instead of passing "
@@ -435,7 +441,7 @@ int main(int argc, char **argv) {
   std::unique_ptr<Backend> backend;
   if (device == "cpu") {
     llvm::Expected<std::unique_ptr<Backend>> cpu =
-        createCPUBackend(cpuPipeline);
+        createCPUBackend(cpuPipeline, dumpObject);
     if (!cpu)
       return fail(toString(cpu.takeError()));
     backend = std::move(*cpu);
@@ -445,8 +451,9 @@ int main(int argc, char **argv) {
   else
     return fail("unknown device '" + device +
                 "' for --on-device (expected cpu or cuda)");
-  if (device != "cpu" && !cpuPipeline.empty())
-    return fail("--cpu-pipeline applies to --on-device=cpu only");
+  if (device != "cpu" && (!cpuPipeline.empty() || !dumpObject.empty()))
+    return fail("--cpu-pipeline and --dump-object apply to --on-device=cpu "
+                "only");
   if (repeat < 1)
     return fail("--repeat must be at least 1, got " + llvm::Twine(repeat));
   if (!(relTolerance >= 0) || !(absTolerance >= 0))

@@ -7,8 +7,12 @@ each, and prints a Markdown table (compile time, median and minimum run time,
 checksums, which must agree across configurations):
 
   default          dnn-cpu-pipeline as shipped
+  no-im2col        --cpu-pipeline=im2col-below-width=0 (every convolution direct)
   no-loop-order    --cpu-pipeline=loop-order=0 (linalg's default loop order)
   inline-weights   --inline-weights (weights compiled into the code)
+
+and then the same configurations on each distinct convolution of ResNet-18
+alone (random weights as arguments), with GFLOP/s.
 
     .venv/bin/python utils/bench/cpu_resnet18.py [--repeat 5] [--size 224]
 """
@@ -29,9 +33,35 @@ import make_resnet18  # noqa: E402
 
 CONFIGS = [
     ("default", []),
+    ("no-im2col", ["--cpu-pipeline=im2col-below-width=0"]),
     ("no-loop-order", ["--cpu-pipeline=loop-order=0"]),
     ("inline-weights", ["--inline-weights"]),
 ]
+
+# The distinct convolutions of ResNet-18 at 224x224:
+# (name, C, F, H, kernel, stride, padding).
+LAYERS = [
+    ("conv1", 3, 64, 224, 7, 2, 3),
+    ("layer1 3x3", 64, 64, 56, 3, 1, 1),
+    ("layer2.0.conv1", 64, 128, 56, 3, 2, 1),
+    ("layer2 3x3", 128, 128, 28, 3, 1, 1),
+    ("layer2 downsample", 64, 128, 56, 1, 2, 0),
+    ("layer3.0.conv1", 128, 256, 28, 3, 2, 1),
+    ("layer3 3x3", 256, 256, 14, 3, 1, 1),
+    ("layer4.0.conv1", 256, 512, 14, 3, 2, 1),
+    ("layer4 3x3", 512, 512, 7, 3, 1, 1),
+]
+
+
+def layer_module(c, f, h, k, s, p) -> tuple[str, int]:
+    o = (h + 2 * p - k) // s + 1
+    x, w, y = (f"tensor<1x{c}x{h}x{h}xf32>", f"tensor<{f}x{c}x{k}x{k}xf32>",
+               f"tensor<1x{f}x{o}x{o}xf32>")
+    text = (f"func.func @main(%x: {x}, %w: {w}) -> {y} {{\n"
+            f"  %y = dnn.conv2d %x, %w {{strides = array<i64: {s}, {s}>, "
+            f"padding = array<i64: {p}, {p}, {p}, {p}>}} : ({x}, {w}) -> {y}\n"
+            f"  return %y : {y}\n}}\n")
+    return text, 2 * f * c * k * k * o * o
 
 
 def cpu_name() -> str:
@@ -85,6 +115,26 @@ def main() -> int:
         print(f"| {name} | {r['compile_ms']:.0f} | {r['median_ms']:.1f} | "
               f"{r['min_ms']:.1f} | {r['median_ms'] / base:.2f}x | {r['checksum']} |")
     sums = {r["checksum"] for _, r in results}
+
+    conv_configs = [c for c in CONFIGS if c[0] != "inline-weights"]
+    print("\nEach distinct convolution alone (median ms, GFLOP/s):\n")
+    print("| layer | C -> F, HxW, k/s | " +
+          " | ".join(name for name, _ in conv_configs) + " |")
+    print("|---|---|" + "---|" * len(conv_configs))
+    for name, c, f, h, k, s_, p in LAYERS:
+        text, flops = layer_module(c, f, h, k, s_, p)
+        path = model.parent / f"conv_{c}_{f}_{h}_{k}_{s_}.mlir"
+        path.write_text(text)
+        cells = []
+        layer_sums = set()
+        for _, extra in conv_configs:
+            r = run(dnn_run, path, extra, args.repeat)
+            layer_sums.add(r["checksum"])
+            cells.append(f"{r['median_ms']:.2f} ({flops / r['median_ms'] / 1e6:.1f})")
+        if len(layer_sums) != 1:
+            sums.add(f"{name}: {layer_sums}")
+        print(f"| {name} | {c} -> {f}, {h}x{h}, {k}/{s_} | " + " | ".join(cells) + " |")
+
     if len(sums) != 1:
         print(f"\nWARNING: checksums differ across configurations: {sums}")
         return 1
