@@ -2,7 +2,9 @@
 # Build dnn-mlir (utils/setup.sh), then run the main job on the bundled
 # example (examples/resnet_block.mlir) for an H100: attach the target, choose
 # each layer's mapping, predict per-layer latency/energy. Prints the per-layer
-# table; writes the annotated IR and the JSON report to build/example/.
+# table; writes the annotated IR and the JSON report to build/example/. Then
+# runs the example on the CPU reference path (dnn-run, seeded random input)
+# and writes its output to build/example/cpu/out0.npy.
 # Extra arguments are passed on to dnn-opt (e.g. --dnn-attach-target=gpu=a100
 # after the defaults replaces the target).
 set -euo pipefail
@@ -21,5 +23,11 @@ mkdir -p "$OUT"
   --mlir-print-debuginfo -o "$OUT/resnet_block.annotated.mlir"
 "$BUILD_DIR/bin/dnn-opt" "$OUT/resnet_block.annotated.mlir" \
   --dnn-predict=report=- -o /dev/null
+echo
+echo "CPU reference run (dnn-run, random input, seed 0):"
+"$BUILD_DIR/bin/dnn-run" examples/resnet_block.mlir --seed=0 --repeat=10 \
+  --output-dir="$OUT/cpu"
+echo
 echo "annotated IR: $OUT/resnet_block.annotated.mlir"
 echo "JSON report:  $OUT/report.json"
+echo "CPU output:   $OUT/cpu/out0.npy"
