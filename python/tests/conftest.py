@@ -12,23 +12,21 @@ def repo_root():
     return ROOT
 
 
-@pytest.fixture(scope="session")
-def dnn_opt():
+def _tool(name):
     build = pathlib.Path(os.environ.get("DNN_BUILD_DIR", ROOT / "build"))
     if not build.is_absolute():
         build = ROOT / build
-    tool = build / "bin" / "dnn-opt"
+    tool = build / "bin" / name
     if not tool.exists():
-        pytest.fail(f"dnn-opt not built at {tool}: run utils/setup.sh first")
+        pytest.fail(f"{name} not built at {tool}: run utils/setup.sh first")
     return str(tool)
+
+
+@pytest.fixture(scope="session")
+def dnn_opt():
+    return _tool("dnn-opt")
 
 
 @pytest.fixture(scope="session")
 def dnn_run():
-    build = pathlib.Path(os.environ.get("DNN_BUILD_DIR", ROOT / "build"))
-    if not build.is_absolute():
-        build = ROOT / build
-    tool = build / "bin" / "dnn-run"
-    if not tool.exists():
-        pytest.fail(f"dnn-run not built at {tool}: run utils/setup.sh first")
-    return str(tool)
+    return _tool("dnn-run")

@@ -231,6 +231,15 @@ Value broadcastVector(OpBuilder &b, Location loc, Value vec, int64_t dim,
                  });
 }
 
+/// The accumulator a GEMM-like layer starts from: its `bias` (if any)
+/// broadcast along dimension `dim` of `shape`, else zeros, in `type`.
+Value accumulatorInit(OpBuilder &b, Location loc, Value bias, int64_t dim,
+                      ArrayRef<int64_t> shape, Type type) {
+  if (bias)
+    return broadcastVector(b, loc, bias, dim, shape, type);
+  return filled(b, loc, shape, type, floatConst(b, loc, type, 0));
+}
+
 DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values) {
   return b.getI64VectorAttr(values);
 }
@@ -294,13 +303,8 @@ struct Conv2DLowering : DNNPattern<Conv2DOp> {
     Value weight = adaptor.getWeight();
     ArrayRef<int64_t> outShape = resultType.getShape();
 
-    // The accumulator starts as the broadcast bias, or zeros.
-    Value init;
-    if (Value bias = adaptor.getBias())
-      init = broadcastVector(rewriter, loc, bias, 1, outShape, acc);
-    else
-      init = filled(rewriter, loc, outShape, acc,
-                    floatConst(rewriter, loc, acc, 0));
+    Value init =
+        accumulatorInit(rewriter, loc, adaptor.getBias(), 1, outShape, acc);
 
     SmallVector<NamedAttribute> attrs = {
         rewriter.getNamedAttr("strides", i64Vector(rewriter, op.getStrides())),
@@ -371,12 +375,8 @@ struct LinearLowering : DNNPattern<LinearOp> {
     // ... x K -> M x K.
     Value input = reshapeTo(rewriter, loc, adaptor.getInput(),
                             RankedTensorType::get({m, k}, et));
-    Value init;
-    if (Value bias = adaptor.getBias())
-      init = broadcastVector(rewriter, loc, bias, 1, {m, n}, acc);
-    else
-      init = filled(rewriter, loc, {m, n}, acc,
-                    floatConst(rewriter, loc, acc, 0));
+    Value init =
+        accumulatorInit(rewriter, loc, adaptor.getBias(), 1, {m, n}, acc);
     Value product = linalg::MatmulTransposeBOp::create(
                         rewriter, loc, TypeRange{init.getType()},
                         ValueRange{input, adaptor.getWeight()},
