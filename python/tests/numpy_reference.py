@@ -206,6 +206,16 @@ def add(a, b):
     return _f64(a) + _f64(b)
 
 
+def mul(a, b):
+    """Element-wise product with NumPy broadcasting."""
+    return _f64(a) * _f64(b)
+
+
+def transpose(x, permutation):
+    """Result dim i is input dim permutation[i]."""
+    return np.transpose(_f64(x), permutation)
+
+
 def softmax(x, axis):
     x = _f64(x)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
@@ -258,33 +268,35 @@ def max_pool2d(x, kernel, strides=(1, 1), padding=(0, 0, 0, 0),
 
 
 def avg_pool2d(x, kernel, strides=(1, 1), padding=(0, 0, 0, 0),
-               ceil_mode=False, count_include_pad=False):
+               ceil_mode=False, count_include_pad=False, dilation=(1, 1)):
     """Mean over each window.
 
     The divisor is the number of window positions inside the input, or with
     `count_include_pad` the number inside the padded input (`KH * KW` except
-    for a ceil_mode window that overhangs the end padding).
+    for a ceil_mode window that overhangs the end padding). A dilated window
+    with no position inside the input averages to NaN (0 / 0).
     """
     x = _f64(x)
     n, c, h, w = x.shape
     kh, kw = kernel
     sh, sw = strides
+    dh, dw = dilation
     top, left, bottom, right = padding
     out = None
     for p, q, i, j, rows, cols in _pool_windows(x, kernel, strides, padding,
-                                                (1, 1), ceil_mode):
+                                                dilation, ceil_mode):
         if out is None:
             out = np.full((n, c, p, q), np.nan)
         total = x[:, :, rows][:, :, :, cols].sum(axis=(2, 3))
         if count_include_pad:
-            # Window rows in padded coordinates, clipped to the padded input.
-            r0, c0 = i * sh, j * sw
-            nr = min(r0 + kh, h + top + bottom) - r0
-            nc = min(c0 + kw, w + left + right) - c0
+            # Window positions in padded coordinates inside the padded input.
+            nr = sum(1 for a in range(kh) if i * sh + a * dh < h + top + bottom)
+            nc = sum(1 for b in range(kw) if j * sw + b * dw < w + left + right)
             divisor = nr * nc
         else:
             divisor = len(rows) * len(cols)
-        out[:, :, i, j] = total / divisor
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, :, i, j] = total / divisor if divisor else np.nan
     return out
 
 

@@ -1087,3 +1087,68 @@ def test_reference_self_checks():
     assert ref.round_bf16(np.float32(1 + 2 ** -8 + 2 ** -20)) == 1 + 2 ** -7
     # Blob layout: alignment word, then little-endian elements.
     assert ref.resource_blob(np.array([1.0], np.float32)) == "0x040000000000803F"
+
+
+# ---------------------------------------------------------------------------
+# dnn.mul, dnn.transpose, dilated dnn.avg_pool2d
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ashape,bshape,etype", [
+    ((2, 3), (2, 3), "f32"),
+    ((1, 8, 5, 5), (1, 8, 1, 1), "f32"),
+    ((4, 1, 3), (5, 1), "f64"),
+    ((3,), (2, 4, 3), "f16"),
+    ((2, 6), (1,), "bf16"),
+], ids=["same", "gate", "both_broadcast", "rank_ext_f16", "scalar_bf16"])
+def test_mul(dnn_run, tmp_path, ashape, bshape, etype):
+    rng = rng_for("mul", ashape, bshape, etype)
+    a, b = rand(rng, ashape, etype), rand(rng, bshape, etype)
+    expected = ref.mul(a, b)
+    line = (f"dnn.mul %a0, %a1 : {tensor_type(ashape, etype)}, "
+            f"{tensor_type(bshape, etype)}")
+    run_single_op(dnn_run, tmp_path, [a, b], etype, line, expected)
+
+
+@pytest.mark.parametrize("shape,perm,etype", [
+    ((3, 5), (1, 0), "f32"),
+    ((2, 3, 4, 5), (0, 2, 3, 1), "f32"),
+    ((2, 3, 4), (2, 0, 1), "f64"),
+    ((4, 1, 6), (1, 2, 0), "f16"),
+    ((2, 3, 4), (0, 1, 2), "bf16"),
+], ids=["2d", "nchw_to_nhwc", "rotate_f64", "unit_f16", "identity_bf16"])
+def test_transpose(dnn_run, tmp_path, shape, perm, etype):
+    rng = rng_for("transpose", shape, perm, etype)
+    x = rand(rng, shape, etype)
+    expected = ref.transpose(x, perm)
+    line = (f"dnn.transpose %a0 {{{arr('permutation', perm)}}} : "
+            f"{tensor_type(shape, etype)} -> {tensor_type(expected.shape, etype)}")
+    run_single_op(dnn_run, tmp_path, [x], etype, line, expected)
+
+
+AVGPOOL_DILATED_CASES = [
+    # id, input, kernel, strides, padding, dilation, ceil_mode, include_pad
+    ("d2", (1, 2, 9, 9), (3, 3), (1, 1), (0, 0, 0, 0), (2, 2), False, False),
+    ("d23_pad_excl", (1, 1, 7, 7), (2, 2), (1, 1), (1, 1, 0, 0), (2, 3), False, False),
+    ("d23_pad_incl", (1, 1, 7, 7), (2, 2), (1, 1), (1, 1, 0, 0), (2, 3), False, True),
+    ("d2_s2_ceil_excl", (2, 3, 10, 9), (3, 2), (2, 2), (1, 1, 1, 1), (2, 2), True, False),
+    ("d2_s2_ceil_incl", (2, 3, 10, 9), (3, 2), (2, 2), (1, 1, 1, 1), (2, 2), True, True),
+]
+
+
+@pytest.mark.parametrize(
+    "xshape,kernel,strides,padding,dilation,ceil_mode,include_pad",
+    [c[1:] for c in AVGPOOL_DILATED_CASES],
+    ids=[c[0] for c in AVGPOOL_DILATED_CASES])
+def test_avg_pool2d_dilated(dnn_run, tmp_path, xshape, kernel, strides,
+                            padding, dilation, ceil_mode, include_pad):
+    rng = rng_for("avgpool_dilated", xshape, kernel, strides, padding,
+                  dilation, ceil_mode, include_pad)
+    x = rand(rng, xshape, "f32")
+    expected = ref.avg_pool2d(x, kernel, strides, padding, ceil_mode,
+                              include_pad, dilation)
+    assert np.isfinite(expected).all()
+    attrs = pool_attrs(kernel, strides, padding, ceil_mode, dilation=dilation,
+                       count_include_pad=include_pad)
+    line = (f"dnn.avg_pool2d %a0 {attrs} : {tensor_type(xshape, 'f32')} -> "
+            f"{tensor_type(expected.shape, 'f32')}")
+    run_single_op(dnn_run, tmp_path, [x], "f32", line, expected)

@@ -23,10 +23,11 @@ def ConvertDNNToLinalg : Pass<"dnn-lower-to-linalg"> {
     | `matmul` | `linalg.matmul` (rank 2), otherwise a `linalg.generic` with broadcast batch maps |
     | `batch_norm` | per-channel `a = scale / sqrt(var + eps)`, `b = offset - mean * a`, then `x * a + b` |
     | `activation` | element-wise `linalg.generic` (`math.exp`, `math.tanh`, `math.erf`) |
-    | `add` | element-wise `linalg.generic` with NumPy broadcast maps |
+    | `add`, `mul` | element-wise `linalg.generic` with NumPy broadcast maps |
+    | `transpose` | `linalg.transpose` |
     | `softmax` | max-reduction, sum of `exp(x - max)`, then `exp(x - max) / sum` |
     | `max_pool2d` | `tensor.pad` (-inf) + `linalg.pooling_nchw_max` |
-    | `avg_pool2d` | `tensor.pad` (zero) + `linalg.pooling_nchw_sum`, divided by each window's count |
+    | `avg_pool2d` | `tensor.pad` (zero) + `linalg.pooling_nchw_sum` (with dilations), divided by each window's count |
     | `global_avg_pool` | sum-reduction `linalg.generic`, then a scale |
     | `flatten`, `reshape` | `tensor.collapse_shape` / `tensor.expand_shape` |
     | `concat` | `tensor.empty` + `tensor.insert_slice` per input |

@@ -594,12 +594,14 @@ struct ActivationLowering : DNNPattern<ActivationOp> {
   }
 };
 
-//--- add ----------------------------------------------------------------===//
+//--- add, mul -----------------------------------------------------------===//
 
-struct AddLowering : DNNPattern<AddOp> {
-  using DNNPattern::DNNPattern;
+/// Element-wise binary ops with NumPy broadcasting, computed by `ArithOp`.
+template <typename OpT, typename ArithOp>
+struct BroadcastBinaryLowering : DNNPattern<OpT> {
+  using DNNPattern<OpT>::DNNPattern;
   LogicalResult
-  matchAndRewrite(AddOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
@@ -612,9 +614,9 @@ struct AddLowering : DNNPattern<AddOp> {
     Value result = mapInto(
         rewriter, loc, ValueRange{lhs, rhs}, {lmap, rmap}, type.getShape(), et,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value sum = arith::AddFOp::create(b, l, castFloat(b, l, args[0], acc),
-                                            castFloat(b, l, args[1], acc));
-          return castFloat(b, l, sum, et);
+          Value v = ArithOp::create(b, l, castFloat(b, l, args[0], acc),
+                                    castFloat(b, l, args[1], acc));
+          return castFloat(b, l, v, et);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -744,7 +746,7 @@ struct AvgPoolLowering : DNNPattern<AvgPool2DOp> {
     ArrayRef<int64_t> kernel = op.getKernelSize();
     ArrayRef<int64_t> strides = op.getStrides();
     ArrayRef<int64_t> pad = op.getPadding();
-    SmallVector<int64_t> dilation = {1, 1};
+    ArrayRef<int64_t> dilation = op.getDilation();
     RankedTensorType inType = tensorType(adaptor.getInput());
     Value input = padForWindow(rewriter, loc, adaptor.getInput(),
                                type.getShape(), kernel, strides, pad, dilation,
@@ -761,7 +763,14 @@ struct AvgPoolLowering : DNNPattern<AvgPool2DOp> {
                     .getResult(0);
 
     // Divide each window's sum by its count of positions: inside the padded
-    // input with count_include_pad, inside the real input without.
+    // input with count_include_pad, inside the real input without. Along one
+    // dimension, window position k (0 <= k < K) reads padded row
+    // start + k * d; those in [lo, hi) count:
+    //   min(K - 1, floordiv(hi - 1 - start, d))
+    //     - max(0, ceildiv(lo - start, d)) + 1
+    // which is never negative (the shape rules keep every window start below
+    // hi and the padding below the kernel extent). It is zero only for a
+    // dilated window that steps over every input row: its mean is 0/0, NaN.
     bool includePad = op.getCountIncludePad();
     int64_t rank = type.getRank();
     Value result = mapInto(
@@ -775,19 +784,21 @@ struct AvgPoolLowering : DNNPattern<AvgPool2DOp> {
             Value pos = linalg::IndexOp::create(b, l, 2 + i);
             // Window start in padded coordinates.
             Value start = arith::MulIOp::create(b, l, pos, idx(strides[i]));
-            Value end = arith::AddIOp::create(b, l, start, idx(kernel[i]));
             int64_t size = inType.getDimSize(2 + i);
-            Value lo, hi;
-            if (includePad) {
-              lo = start;
-              hi = arith::MinSIOp::create(b, l, end,
-                                          idx(size + pad[i] + pad[2 + i]));
-            } else {
-              lo = arith::MaxSIOp::create(b, l, start, idx(pad[i]));
-              hi = arith::MinSIOp::create(b, l, end, idx(size + pad[i]));
-            }
-            count = arith::MulIOp::create(
-                b, l, count, arith::SubIOp::create(b, l, hi, lo));
+            int64_t lo = includePad ? 0 : pad[i];
+            int64_t hi = includePad ? size + pad[i] + pad[2 + i] : size + pad[i];
+            Value d = idx(dilation[i]);
+            Value first = arith::MaxSIOp::create(
+                b, l, idx(0),
+                arith::CeilDivSIOp::create(
+                    b, l, arith::SubIOp::create(b, l, idx(lo), start), d));
+            Value last = arith::MinSIOp::create(
+                b, l, idx(kernel[i] - 1),
+                arith::FloorDivSIOp::create(
+                    b, l, arith::SubIOp::create(b, l, idx(hi - 1), start), d));
+            Value n = arith::AddIOp::create(
+                b, l, arith::SubIOp::create(b, l, last, first), idx(1));
+            count = arith::MulIOp::create(b, l, count, n);
           }
           Value n = arith::IndexCastOp::create(b, l, b.getI64Type(), count);
           Value nf = arith::SIToFPOp::create(b, l, acc, n);
@@ -880,6 +891,22 @@ struct ConcatLowering : DNNPattern<ConcatOp> {
   }
 };
 
+struct TransposeLowering : DNNPattern<TransposeOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
+                                         type.getElementType());
+    rewriter.replaceOp(op, linalg::TransposeOp::create(
+                               rewriter, op.getLoc(), adaptor.getInput(), init,
+                               op.getPermutation())
+                               .getResult());
+    return success();
+  }
+};
+
 struct ConstantLowering : DNNPattern<ConstantOp> {
   using DNNPattern::DNNPattern;
   LogicalResult
@@ -901,7 +928,9 @@ struct ConstantLowering : DNNPattern<ConstantOp> {
 
 void dnn::populateDNNToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2DLowering, LinearLowering, MatmulLowering,
-               BatchNormLowering, ActivationLowering, AddLowering,
+               BatchNormLowering, ActivationLowering,
+               BroadcastBinaryLowering<AddOp, arith::AddFOp>,
+               BroadcastBinaryLowering<MulOp, arith::MulFOp>, TransposeLowering,
                SoftmaxLowering, MaxPoolLowering, AvgPoolLowering,
                GlobalAvgPoolLowering, ReshapeLikeLowering<FlattenOp>,
                ReshapeLikeLowering<ReshapeOp>, ConcatLowering,

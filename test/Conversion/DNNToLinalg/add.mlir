@@ -127,3 +127,22 @@ func.func @add_scalar_like_f16(%a: tensor<1x1xf16>, %b: tensor<2x3x4xf16>) -> te
   %y = dnn.add %a, %b : tensor<1x1xf16>, tensor<2x3x4xf16>
   return %y : tensor<2x3x4xf16>
 }
+
+// -----
+
+// dnn.mul lowers like dnn.add, with arith.mulf: the broadcast gate of shape
+// 1x4x1x1 collapses to its 4 channels, indexed by d1.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @mul_gate
+// CHECK-SAME: (%[[A:.*]]: tensor<2x4x3x3xf32>, %[[G:.*]]: tensor<1x4x1x1xf32>)
+// CHECK: %[[GC:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1, 2, 3]] : tensor<1x4x1x1xf32> into tensor<4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[CH]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[A]], %[[GC]] : tensor<2x4x3x3xf32>, tensor<4xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: f32, %[[Y:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f32
+// CHECK-NEXT: linalg.yield %[[P]] : f32
+func.func @mul_gate(%a: tensor<2x4x3x3xf32>, %g: tensor<1x4x1x1xf32>) -> tensor<2x4x3x3xf32> {
+  %y = dnn.mul %a, %g : tensor<2x4x3x3xf32>, tensor<1x4x1x1xf32>
+  return %y : tensor<2x4x3x3xf32>
+}

@@ -98,8 +98,12 @@ func.func @max_pool_dilation_f16(%x: tensor<1x1x7x7xf16>) -> tensor<1x1x5x3xf16>
 
 // -----
 
-// Average pooling without padding: no tensor.pad; the count per dim is
-// min(start + k, H + top) - max(start, top) with start = index * stride.
+// Average pooling without padding: no tensor.pad; sum pooling, then each
+// window's sum divided by its count. Along each dim, window position k
+// (0 <= k < K) reads padded row start + k * d (start = index * stride);
+// the count is min(K - 1, floordiv(hi - 1 - start, d))
+// - max(0, ceildiv(lo - start, d)) + 1 for the rows [lo, hi) that count:
+// here [0, 8) in both dims.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @avg_pool
 // CHECK-SAME: (%[[X:.*]]: tensor<1x2x8x8xf32>)
@@ -111,14 +115,44 @@ func.func @max_pool_dilation_f16(%x: tensor<1x1x7x7xf16>) -> tensor<1x1x5x3xf16>
 // CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
 // CHECK-SAME: ins(%[[SUM]] : tensor<1x2x4x4xf32>) outs(%{{.*}} : tensor<1x2x4x4xf32>)
 // CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: f32):
-// CHECK: linalg.index 2 : index
-// CHECK: %[[C8:.*]] = arith.constant 8 : index
-// CHECK-NEXT: arith.minsi %{{.*}}, %[[C8]] : index
-// CHECK: linalg.index 3 : index
-// CHECK: %[[C8:.*]] = arith.constant 8 : index
-// CHECK-NEXT: arith.minsi %{{.*}}, %[[C8]] : index
-// CHECK: %[[N:.*]] = arith.index_cast %{{.*}} : index to i64
-// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[N]] : i64 to f32
+// CHECK: %[[P2:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[S2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[START2:.*]] = arith.muli %[[P2]], %[[S2]] : index
+// CHECK-NEXT: %[[D2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A2:.*]] = arith.subi %[[LO2]], %[[START2]] : index
+// CHECK-NEXT: %[[B2:.*]] = arith.ceildivsi %[[A2]], %[[D2]] : index
+// CHECK-NEXT: %[[Z2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST2:.*]] = arith.maxsi %[[Z2]], %[[B2]] : index
+// CHECK-NEXT: %[[HI2:.*]] = arith.constant 7 : index
+// CHECK-NEXT: %[[E2:.*]] = arith.subi %[[HI2]], %[[START2]] : index
+// CHECK-NEXT: %[[F2:.*]] = arith.floordivsi %[[E2]], %[[D2]] : index
+// CHECK-NEXT: %[[K2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LAST2:.*]] = arith.minsi %[[K2]], %[[F2]] : index
+// CHECK-NEXT: %[[ONE2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W2:.*]] = arith.subi %[[LAST2]], %[[FIRST2]] : index
+// CHECK-NEXT: %[[N2:.*]] = arith.addi %[[W2]], %[[ONE2]] : index
+// CHECK-NEXT: %[[CNT2:.*]] = arith.muli %{{.*}}, %[[N2]] : index
+// CHECK: %[[P3:.*]] = linalg.index 3 : index
+// CHECK-NEXT: %[[S3:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[START3:.*]] = arith.muli %[[P3]], %[[S3]] : index
+// CHECK-NEXT: %[[D3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A3:.*]] = arith.subi %[[LO3]], %[[START3]] : index
+// CHECK-NEXT: %[[B3:.*]] = arith.ceildivsi %[[A3]], %[[D3]] : index
+// CHECK-NEXT: %[[Z3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST3:.*]] = arith.maxsi %[[Z3]], %[[B3]] : index
+// CHECK-NEXT: %[[HI3:.*]] = arith.constant 7 : index
+// CHECK-NEXT: %[[E3:.*]] = arith.subi %[[HI3]], %[[START3]] : index
+// CHECK-NEXT: %[[F3:.*]] = arith.floordivsi %[[E3]], %[[D3]] : index
+// CHECK-NEXT: %[[K3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LAST3:.*]] = arith.minsi %[[K3]], %[[F3]] : index
+// CHECK-NEXT: %[[ONE3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W3:.*]] = arith.subi %[[LAST3]], %[[FIRST3]] : index
+// CHECK-NEXT: %[[N3:.*]] = arith.addi %[[W3]], %[[ONE3]] : index
+// CHECK-NEXT: %[[CNT3:.*]] = arith.muli %{{.*}}, %[[N3]] : index
+// CHECK-NEXT: %[[NI:.*]] = arith.index_cast %[[CNT3]] : index to i64
+// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[NI]] : i64 to f32
 // CHECK-NEXT: %[[Q:.*]] = arith.divf %[[S]], %[[NF]] : f32
 // CHECK-NEXT: linalg.yield %[[Q]] : f32
 // CHECK: return %[[Y]] : tensor<1x2x4x4xf32>
@@ -145,35 +179,46 @@ func.func @avg_pool(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> {
 // CHECK: linalg.generic
 // CHECK-SAME: ins(%[[SUM]] : tensor<1x1x5x3xf32>)
 // CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: f32):
-// CHECK: %[[ONE:.*]] = arith.constant 1 : index
-// Rows: start = p * 1, end = start + 2, count = min(end, 6) - max(start, 1).
-// CHECK: %[[P:.*]] = linalg.index 2 : index
-// CHECK: %[[SH:.*]] = arith.constant 1 : index
-// CHECK-NEXT: %[[START:.*]] = arith.muli %[[P]], %[[SH]] : index
-// CHECK: %[[KH:.*]] = arith.constant 2 : index
-// CHECK-NEXT: %[[END:.*]] = arith.addi %[[START]], %[[KH]] : index
-// CHECK: %[[TOP:.*]] = arith.constant 1 : index
-// CHECK-NEXT: %[[LO:.*]] = arith.maxsi %[[START]], %[[TOP]] : index
-// CHECK: %[[BOUND:.*]] = arith.constant 6 : index
-// CHECK-NEXT: %[[HI:.*]] = arith.minsi %[[END]], %[[BOUND]] : index
-// CHECK-NEXT: %[[CH:.*]] = arith.subi %[[HI]], %[[LO]] : index
-// CHECK-NEXT: %[[CNT1:.*]] = arith.muli %[[ONE]], %[[CH]] : index
-// Columns: start = q * 2, end = start + 3, count = min(end, 6) - max(start, 0).
-// CHECK: %[[Q:.*]] = linalg.index 3 : index
-// CHECK: %[[SW:.*]] = arith.constant 2 : index
-// CHECK-NEXT: %[[START:.*]] = arith.muli %[[Q]], %[[SW]] : index
-// CHECK: %[[KW:.*]] = arith.constant 3 : index
-// CHECK-NEXT: %[[END:.*]] = arith.addi %[[START]], %[[KW]] : index
-// CHECK: %[[LEFT:.*]] = arith.constant 0 : index
-// CHECK-NEXT: %[[LO:.*]] = arith.maxsi %[[START]], %[[LEFT]] : index
-// CHECK: %[[BOUND:.*]] = arith.constant 6 : index
-// CHECK-NEXT: %[[HI:.*]] = arith.minsi %[[END]], %[[BOUND]] : index
-// CHECK-NEXT: %[[CW:.*]] = arith.subi %[[HI]], %[[LO]] : index
-// CHECK-NEXT: %[[CNT:.*]] = arith.muli %[[CNT1]], %[[CW]] : index
-// CHECK-NEXT: %[[N:.*]] = arith.index_cast %[[CNT]] : index to i64
-// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[N]] : i64 to f32
-// CHECK-NEXT: %[[R:.*]] = arith.divf %[[S]], %[[NF]] : f32
-// CHECK-NEXT: linalg.yield %[[R]] : f32
+// CHECK: %[[P2:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[S2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[START2:.*]] = arith.muli %[[P2]], %[[S2]] : index
+// CHECK-NEXT: %[[D2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[A2:.*]] = arith.subi %[[LO2]], %[[START2]] : index
+// CHECK-NEXT: %[[B2:.*]] = arith.ceildivsi %[[A2]], %[[D2]] : index
+// CHECK-NEXT: %[[Z2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST2:.*]] = arith.maxsi %[[Z2]], %[[B2]] : index
+// CHECK-NEXT: %[[HI2:.*]] = arith.constant 5 : index
+// CHECK-NEXT: %[[E2:.*]] = arith.subi %[[HI2]], %[[START2]] : index
+// CHECK-NEXT: %[[F2:.*]] = arith.floordivsi %[[E2]], %[[D2]] : index
+// CHECK-NEXT: %[[K2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LAST2:.*]] = arith.minsi %[[K2]], %[[F2]] : index
+// CHECK-NEXT: %[[ONE2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W2:.*]] = arith.subi %[[LAST2]], %[[FIRST2]] : index
+// CHECK-NEXT: %[[N2:.*]] = arith.addi %[[W2]], %[[ONE2]] : index
+// CHECK-NEXT: %[[CNT2:.*]] = arith.muli %{{.*}}, %[[N2]] : index
+// CHECK: %[[P3:.*]] = linalg.index 3 : index
+// CHECK-NEXT: %[[S3:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[START3:.*]] = arith.muli %[[P3]], %[[S3]] : index
+// CHECK-NEXT: %[[D3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A3:.*]] = arith.subi %[[LO3]], %[[START3]] : index
+// CHECK-NEXT: %[[B3:.*]] = arith.ceildivsi %[[A3]], %[[D3]] : index
+// CHECK-NEXT: %[[Z3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST3:.*]] = arith.maxsi %[[Z3]], %[[B3]] : index
+// CHECK-NEXT: %[[HI3:.*]] = arith.constant 5 : index
+// CHECK-NEXT: %[[E3:.*]] = arith.subi %[[HI3]], %[[START3]] : index
+// CHECK-NEXT: %[[F3:.*]] = arith.floordivsi %[[E3]], %[[D3]] : index
+// CHECK-NEXT: %[[K3:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[LAST3:.*]] = arith.minsi %[[K3]], %[[F3]] : index
+// CHECK-NEXT: %[[ONE3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W3:.*]] = arith.subi %[[LAST3]], %[[FIRST3]] : index
+// CHECK-NEXT: %[[N3:.*]] = arith.addi %[[W3]], %[[ONE3]] : index
+// CHECK-NEXT: %[[CNT3:.*]] = arith.muli %{{.*}}, %[[N3]] : index
+// CHECK-NEXT: %[[NI:.*]] = arith.index_cast %[[CNT3]] : index to i64
+// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[NI]] : i64 to f32
+// CHECK-NEXT: %[[Q:.*]] = arith.divf %[[S]], %[[NF]] : f32
+// CHECK-NEXT: linalg.yield %[[Q]] : f32
 func.func @avg_pool_exclude_pad(%x: tensor<1x1x5x6xf32>) -> tensor<1x1x5x3xf32> {
   %y = dnn.avg_pool2d %x {kernel_size = array<i64: 2, 3>, strides = array<i64: 1, 2>, padding = array<i64: 1, 0, 0, 1>}
       : tensor<1x1x5x6xf32> -> tensor<1x1x5x3xf32>
@@ -182,35 +227,53 @@ func.func @avg_pool_exclude_pad(%x: tensor<1x1x5x6xf32>) -> tensor<1x1x5x3xf32> 
 
 // -----
 
-// The same with count_include_pad = true: no lower clamp, windows clamped to
-// the padded input, rows [0, 1 + 5 + 0) and columns [0, 0 + 6 + 1).
+// The same with count_include_pad = true: the rows that count are the
+// whole padded input, rows [0, 1 + 5 + 0) and columns [0, 0 + 6 + 1).
 // CHECK-LABEL: func.func @avg_pool_include_pad
 // CHECK: tensor.pad %{{.*}} low[0, 0, 1, 0] high[0, 0, 0, 1]
 // CHECK: linalg.pooling_nchw_sum {dilations = dense<1> : vector<2xi64>, strides = dense<[1, 2]> : vector<2xi64>}
 // CHECK: linalg.generic
 // CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: f32):
-// CHECK-NOT: arith.maxsi
-// CHECK: %[[P:.*]] = linalg.index 2 : index
-// CHECK: %[[START:.*]] = arith.muli %[[P]], %{{.*}} : index
-// CHECK: %[[KH:.*]] = arith.constant 2 : index
-// CHECK-NEXT: %[[END:.*]] = arith.addi %[[START]], %[[KH]] : index
-// CHECK: %[[BOUND:.*]] = arith.constant 6 : index
-// CHECK-NEXT: %[[HI:.*]] = arith.minsi %[[END]], %[[BOUND]] : index
-// CHECK-NEXT: %[[CH:.*]] = arith.subi %[[HI]], %[[START]] : index
-// CHECK: %[[Q:.*]] = linalg.index 3 : index
-// CHECK: %[[SW:.*]] = arith.constant 2 : index
-// CHECK-NEXT: %[[START:.*]] = arith.muli %[[Q]], %[[SW]] : index
-// CHECK: %[[KW:.*]] = arith.constant 3 : index
-// CHECK-NEXT: %[[END:.*]] = arith.addi %[[START]], %[[KW]] : index
-// CHECK: %[[BOUND:.*]] = arith.constant 7 : index
-// CHECK-NEXT: %[[HI:.*]] = arith.minsi %[[END]], %[[BOUND]] : index
-// CHECK-NEXT: %[[CW:.*]] = arith.subi %[[HI]], %[[START]] : index
-// CHECK-NEXT: %[[CNT:.*]] = arith.muli %{{.*}}, %[[CW]] : index
-// CHECK-NEXT: %[[N:.*]] = arith.index_cast %[[CNT]] : index to i64
-// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[N]] : i64 to f32
-// CHECK-NEXT: %[[R:.*]] = arith.divf %[[S]], %[[NF]] : f32
-// CHECK-NEXT: linalg.yield %[[R]] : f32
-// CHECK-NOT: arith.maxsi
+// CHECK: %[[P2:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[S2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[START2:.*]] = arith.muli %[[P2]], %[[S2]] : index
+// CHECK-NEXT: %[[D2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A2:.*]] = arith.subi %[[LO2]], %[[START2]] : index
+// CHECK-NEXT: %[[B2:.*]] = arith.ceildivsi %[[A2]], %[[D2]] : index
+// CHECK-NEXT: %[[Z2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST2:.*]] = arith.maxsi %[[Z2]], %[[B2]] : index
+// CHECK-NEXT: %[[HI2:.*]] = arith.constant 5 : index
+// CHECK-NEXT: %[[E2:.*]] = arith.subi %[[HI2]], %[[START2]] : index
+// CHECK-NEXT: %[[F2:.*]] = arith.floordivsi %[[E2]], %[[D2]] : index
+// CHECK-NEXT: %[[K2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LAST2:.*]] = arith.minsi %[[K2]], %[[F2]] : index
+// CHECK-NEXT: %[[ONE2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W2:.*]] = arith.subi %[[LAST2]], %[[FIRST2]] : index
+// CHECK-NEXT: %[[N2:.*]] = arith.addi %[[W2]], %[[ONE2]] : index
+// CHECK-NEXT: %[[CNT2:.*]] = arith.muli %{{.*}}, %[[N2]] : index
+// CHECK: %[[P3:.*]] = linalg.index 3 : index
+// CHECK-NEXT: %[[S3:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[START3:.*]] = arith.muli %[[P3]], %[[S3]] : index
+// CHECK-NEXT: %[[D3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A3:.*]] = arith.subi %[[LO3]], %[[START3]] : index
+// CHECK-NEXT: %[[B3:.*]] = arith.ceildivsi %[[A3]], %[[D3]] : index
+// CHECK-NEXT: %[[Z3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST3:.*]] = arith.maxsi %[[Z3]], %[[B3]] : index
+// CHECK-NEXT: %[[HI3:.*]] = arith.constant 6 : index
+// CHECK-NEXT: %[[E3:.*]] = arith.subi %[[HI3]], %[[START3]] : index
+// CHECK-NEXT: %[[F3:.*]] = arith.floordivsi %[[E3]], %[[D3]] : index
+// CHECK-NEXT: %[[K3:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[LAST3:.*]] = arith.minsi %[[K3]], %[[F3]] : index
+// CHECK-NEXT: %[[ONE3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W3:.*]] = arith.subi %[[LAST3]], %[[FIRST3]] : index
+// CHECK-NEXT: %[[N3:.*]] = arith.addi %[[W3]], %[[ONE3]] : index
+// CHECK-NEXT: %[[CNT3:.*]] = arith.muli %{{.*}}, %[[N3]] : index
+// CHECK-NEXT: %[[NI:.*]] = arith.index_cast %[[CNT3]] : index to i64
+// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[NI]] : i64 to f32
+// CHECK-NEXT: %[[Q:.*]] = arith.divf %[[S]], %[[NF]] : f32
+// CHECK-NEXT: linalg.yield %[[Q]] : f32
 // CHECK: return
 func.func @avg_pool_include_pad(%x: tensor<1x1x5x6xf32>) -> tensor<1x1x5x3xf32> {
   %y = dnn.avg_pool2d %x {kernel_size = array<i64: 2, 3>, strides = array<i64: 1, 2>, padding = array<i64: 1, 0, 0, 1>, count_include_pad = true}
@@ -230,16 +293,47 @@ func.func @avg_pool_include_pad(%x: tensor<1x1x5x6xf32>) -> tensor<1x1x5x3xf32> 
 // CHECK: linalg.pooling_nchw_sum {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
 // CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x1x9x6xf32>, tensor<3x2xf32>) outs(%{{.*}} : tensor<1x1x4x3xf32>)
 // CHECK: linalg.generic
-// CHECK: linalg.index 2 : index
-// CHECK: %[[TOP:.*]] = arith.constant 1 : index
-// CHECK-NEXT: arith.maxsi %{{.*}}, %[[TOP]] : index
-// CHECK: %[[BOUND:.*]] = arith.constant 7 : index
-// CHECK-NEXT: arith.minsi %{{.*}}, %[[BOUND]] : index
-// CHECK: linalg.index 3 : index
-// CHECK: %[[LEFT:.*]] = arith.constant 0 : index
-// CHECK-NEXT: arith.maxsi %{{.*}}, %[[LEFT]] : index
-// CHECK: %[[BOUND:.*]] = arith.constant 6 : index
-// CHECK-NEXT: arith.minsi %{{.*}}, %[[BOUND]] : index
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[P2:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[S2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[START2:.*]] = arith.muli %[[P2]], %[[S2]] : index
+// CHECK-NEXT: %[[D2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[A2:.*]] = arith.subi %[[LO2]], %[[START2]] : index
+// CHECK-NEXT: %[[B2:.*]] = arith.ceildivsi %[[A2]], %[[D2]] : index
+// CHECK-NEXT: %[[Z2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST2:.*]] = arith.maxsi %[[Z2]], %[[B2]] : index
+// CHECK-NEXT: %[[HI2:.*]] = arith.constant 6 : index
+// CHECK-NEXT: %[[E2:.*]] = arith.subi %[[HI2]], %[[START2]] : index
+// CHECK-NEXT: %[[F2:.*]] = arith.floordivsi %[[E2]], %[[D2]] : index
+// CHECK-NEXT: %[[K2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[LAST2:.*]] = arith.minsi %[[K2]], %[[F2]] : index
+// CHECK-NEXT: %[[ONE2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W2:.*]] = arith.subi %[[LAST2]], %[[FIRST2]] : index
+// CHECK-NEXT: %[[N2:.*]] = arith.addi %[[W2]], %[[ONE2]] : index
+// CHECK-NEXT: %[[CNT2:.*]] = arith.muli %{{.*}}, %[[N2]] : index
+// CHECK: %[[P3:.*]] = linalg.index 3 : index
+// CHECK-NEXT: %[[S3:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[START3:.*]] = arith.muli %[[P3]], %[[S3]] : index
+// CHECK-NEXT: %[[D3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A3:.*]] = arith.subi %[[LO3]], %[[START3]] : index
+// CHECK-NEXT: %[[B3:.*]] = arith.ceildivsi %[[A3]], %[[D3]] : index
+// CHECK-NEXT: %[[Z3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST3:.*]] = arith.maxsi %[[Z3]], %[[B3]] : index
+// CHECK-NEXT: %[[HI3:.*]] = arith.constant 5 : index
+// CHECK-NEXT: %[[E3:.*]] = arith.subi %[[HI3]], %[[START3]] : index
+// CHECK-NEXT: %[[F3:.*]] = arith.floordivsi %[[E3]], %[[D3]] : index
+// CHECK-NEXT: %[[K3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LAST3:.*]] = arith.minsi %[[K3]], %[[F3]] : index
+// CHECK-NEXT: %[[ONE3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W3:.*]] = arith.subi %[[LAST3]], %[[FIRST3]] : index
+// CHECK-NEXT: %[[N3:.*]] = arith.addi %[[W3]], %[[ONE3]] : index
+// CHECK-NEXT: %[[CNT3:.*]] = arith.muli %{{.*}}, %[[N3]] : index
+// CHECK-NEXT: %[[NI:.*]] = arith.index_cast %[[CNT3]] : index to i64
+// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[NI]] : i64 to f32
+// CHECK-NEXT: %[[Q:.*]] = arith.divf %[[S]], %[[NF]] : f32
+// CHECK-NEXT: linalg.yield %[[Q]] : f32
 func.func @avg_pool_ceil_mode_exclude_pad(%x: tensor<1x1x6x6xf32>) -> tensor<1x1x4x3xf32> {
   %y = dnn.avg_pool2d %x {kernel_size = array<i64: 3, 2>, strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 1, 0>, ceil_mode = true}
       : tensor<1x1x6x6xf32> -> tensor<1x1x4x3xf32>
@@ -249,8 +343,8 @@ func.func @avg_pool_ceil_mode_exclude_pad(%x: tensor<1x1x6x6xf32>) -> tensor<1x1
 // -----
 
 // ceil_mode with count_include_pad = true in f16: the overhanging last window
-// counts only up to the end of the op's padding (6 + 1 + 1 = 8), not the
-// overhang; the sum is accumulated in f32 and the quotient truncated.
+// counts only up to the end of the op's padding (rows [0, 6 + 1 + 1)), not
+// the overhang; the sum is accumulated in f32 and the quotient truncated.
 // CHECK-LABEL: func.func @avg_pool_ceil_mode_include_pad_f16
 // CHECK-SAME: (%[[X:.*]]: tensor<1x1x6x6xf16>)
 // CHECK: %[[ZERO16:.*]] = arith.constant 0.000000e+00 : f16
@@ -264,14 +358,44 @@ func.func @avg_pool_ceil_mode_exclude_pad(%x: tensor<1x1x6x6xf32>) -> tensor<1x1
 // CHECK: linalg.generic
 // CHECK-SAME: ins(%[[SUM]] : tensor<1x1x4x4xf32>) outs(%{{.*}} : tensor<1x1x4x4xf16>)
 // CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: f16):
-// CHECK-NOT: arith.maxsi
-// CHECK: linalg.index 2 : index
-// CHECK: %[[BOUND:.*]] = arith.constant 8 : index
-// CHECK-NEXT: arith.minsi %{{.*}}, %[[BOUND]] : index
-// CHECK: linalg.index 3 : index
-// CHECK: %[[BOUND:.*]] = arith.constant 8 : index
-// CHECK-NEXT: arith.minsi %{{.*}}, %[[BOUND]] : index
-// CHECK: %[[NF:.*]] = arith.sitofp %{{.*}} : i64 to f32
+// CHECK: %[[P2:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[S2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[START2:.*]] = arith.muli %[[P2]], %[[S2]] : index
+// CHECK-NEXT: %[[D2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A2:.*]] = arith.subi %[[LO2]], %[[START2]] : index
+// CHECK-NEXT: %[[B2:.*]] = arith.ceildivsi %[[A2]], %[[D2]] : index
+// CHECK-NEXT: %[[Z2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST2:.*]] = arith.maxsi %[[Z2]], %[[B2]] : index
+// CHECK-NEXT: %[[HI2:.*]] = arith.constant 7 : index
+// CHECK-NEXT: %[[E2:.*]] = arith.subi %[[HI2]], %[[START2]] : index
+// CHECK-NEXT: %[[F2:.*]] = arith.floordivsi %[[E2]], %[[D2]] : index
+// CHECK-NEXT: %[[K2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[LAST2:.*]] = arith.minsi %[[K2]], %[[F2]] : index
+// CHECK-NEXT: %[[ONE2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W2:.*]] = arith.subi %[[LAST2]], %[[FIRST2]] : index
+// CHECK-NEXT: %[[N2:.*]] = arith.addi %[[W2]], %[[ONE2]] : index
+// CHECK-NEXT: %[[CNT2:.*]] = arith.muli %{{.*}}, %[[N2]] : index
+// CHECK: %[[P3:.*]] = linalg.index 3 : index
+// CHECK-NEXT: %[[S3:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[START3:.*]] = arith.muli %[[P3]], %[[S3]] : index
+// CHECK-NEXT: %[[D3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LO3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[A3:.*]] = arith.subi %[[LO3]], %[[START3]] : index
+// CHECK-NEXT: %[[B3:.*]] = arith.ceildivsi %[[A3]], %[[D3]] : index
+// CHECK-NEXT: %[[Z3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST3:.*]] = arith.maxsi %[[Z3]], %[[B3]] : index
+// CHECK-NEXT: %[[HI3:.*]] = arith.constant 7 : index
+// CHECK-NEXT: %[[E3:.*]] = arith.subi %[[HI3]], %[[START3]] : index
+// CHECK-NEXT: %[[F3:.*]] = arith.floordivsi %[[E3]], %[[D3]] : index
+// CHECK-NEXT: %[[K3:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[LAST3:.*]] = arith.minsi %[[K3]], %[[F3]] : index
+// CHECK-NEXT: %[[ONE3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W3:.*]] = arith.subi %[[LAST3]], %[[FIRST3]] : index
+// CHECK-NEXT: %[[N3:.*]] = arith.addi %[[W3]], %[[ONE3]] : index
+// CHECK-NEXT: %[[CNT3:.*]] = arith.muli %{{.*}}, %[[N3]] : index
+// CHECK-NEXT: %[[NI:.*]] = arith.index_cast %[[CNT3]] : index to i64
+// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[NI]] : i64 to f32
 // CHECK-NEXT: %[[Q:.*]] = arith.divf %[[S]], %[[NF]] : f32
 // CHECK-NEXT: %[[T:.*]] = arith.truncf %[[Q]] : f32 to f16
 // CHECK-NEXT: linalg.yield %[[T]] : f16
@@ -279,6 +403,64 @@ func.func @avg_pool_ceil_mode_include_pad_f16(%x: tensor<1x1x6x6xf16>) -> tensor
   %y = dnn.avg_pool2d %x {kernel_size = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, ceil_mode = true, count_include_pad = true}
       : tensor<1x1x6x6xf16> -> tensor<1x1x4x4xf16>
   return %y : tensor<1x1x4x4xf16>
+}
+
+// -----
+
+// Dilation (2, 3) with padding [1, 1, 0, 0], count_include_pad = false:
+// window position k reads padded row start + 2k and column start + 3k;
+// those inside the real rows/columns [1, 8) count (the first window of
+// each row and column has one position in the padding).
+// CHECK-LABEL: func.func @avg_pool_dilation
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 0, 0]
+// CHECK: linalg.pooling_nchw_sum {dilations = dense<[2, 3]> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x1x8x8xf32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<1x1x6x5xf32>)
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[P2:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[S2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[START2:.*]] = arith.muli %[[P2]], %[[S2]] : index
+// CHECK-NEXT: %[[D2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[LO2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[A2:.*]] = arith.subi %[[LO2]], %[[START2]] : index
+// CHECK-NEXT: %[[B2:.*]] = arith.ceildivsi %[[A2]], %[[D2]] : index
+// CHECK-NEXT: %[[Z2:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST2:.*]] = arith.maxsi %[[Z2]], %[[B2]] : index
+// CHECK-NEXT: %[[HI2:.*]] = arith.constant 7 : index
+// CHECK-NEXT: %[[E2:.*]] = arith.subi %[[HI2]], %[[START2]] : index
+// CHECK-NEXT: %[[F2:.*]] = arith.floordivsi %[[E2]], %[[D2]] : index
+// CHECK-NEXT: %[[K2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LAST2:.*]] = arith.minsi %[[K2]], %[[F2]] : index
+// CHECK-NEXT: %[[ONE2:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W2:.*]] = arith.subi %[[LAST2]], %[[FIRST2]] : index
+// CHECK-NEXT: %[[N2:.*]] = arith.addi %[[W2]], %[[ONE2]] : index
+// CHECK-NEXT: %[[CNT2:.*]] = arith.muli %{{.*}}, %[[N2]] : index
+// CHECK: %[[P3:.*]] = linalg.index 3 : index
+// CHECK-NEXT: %[[S3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[START3:.*]] = arith.muli %[[P3]], %[[S3]] : index
+// CHECK-NEXT: %[[D3:.*]] = arith.constant 3 : index
+// CHECK-NEXT: %[[LO3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[A3:.*]] = arith.subi %[[LO3]], %[[START3]] : index
+// CHECK-NEXT: %[[B3:.*]] = arith.ceildivsi %[[A3]], %[[D3]] : index
+// CHECK-NEXT: %[[Z3:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[FIRST3:.*]] = arith.maxsi %[[Z3]], %[[B3]] : index
+// CHECK-NEXT: %[[HI3:.*]] = arith.constant 7 : index
+// CHECK-NEXT: %[[E3:.*]] = arith.subi %[[HI3]], %[[START3]] : index
+// CHECK-NEXT: %[[F3:.*]] = arith.floordivsi %[[E3]], %[[D3]] : index
+// CHECK-NEXT: %[[K3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LAST3:.*]] = arith.minsi %[[K3]], %[[F3]] : index
+// CHECK-NEXT: %[[ONE3:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[W3:.*]] = arith.subi %[[LAST3]], %[[FIRST3]] : index
+// CHECK-NEXT: %[[N3:.*]] = arith.addi %[[W3]], %[[ONE3]] : index
+// CHECK-NEXT: %[[CNT3:.*]] = arith.muli %{{.*}}, %[[N3]] : index
+// CHECK-NEXT: %[[NI:.*]] = arith.index_cast %[[CNT3]] : index to i64
+// CHECK-NEXT: %[[NF:.*]] = arith.sitofp %[[NI]] : i64 to f32
+// CHECK-NEXT: %[[Q:.*]] = arith.divf %[[S]], %[[NF]] : f32
+// CHECK-NEXT: linalg.yield %[[Q]] : f32
+func.func @avg_pool_dilation(%x: tensor<1x1x7x7xf32>) -> tensor<1x1x6x5xf32> {
+  %y = dnn.avg_pool2d %x {kernel_size = array<i64: 2, 2>, dilation = array<i64: 2, 3>, padding = array<i64: 1, 1, 0, 0>}
+      : tensor<1x1x7x7xf32> -> tensor<1x1x6x5xf32>
+  return %y : tensor<1x1x6x5xf32>
 }
 
 // -----

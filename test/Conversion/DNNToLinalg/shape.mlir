@@ -228,3 +228,16 @@ func.func @concat_single(%a: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %y = dnn.concat %a {axis = 1 : i64} : (tensor<2x4xf32>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// dnn.transpose is a linalg.transpose with the same permutation.
+// CHECK-LABEL: func.func @transpose
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xbf16>)
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4x2x3xbf16>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[X]] : tensor<2x3x4xbf16>) outs(%[[E]] : tensor<4x2x3xbf16>) permutation = [2, 0, 1]
+// CHECK: return %[[T]]
+func.func @transpose(%x: tensor<2x3x4xbf16>) -> tensor<4x2x3xbf16> {
+  %y = dnn.transpose %x {permutation = array<i64: 2, 0, 1>} : tensor<2x3x4xbf16> -> tensor<4x2x3xbf16>
+  return %y : tensor<4x2x3xbf16>
+}

@@ -892,3 +892,52 @@ func.func @constant_result_type() {
   %w = "dnn.constant"() <{value = dense<1.0> : tensor<4xf32>}> : () -> tensor<2x2xf32>
   return
 }
+
+// -----
+
+func.func @mul_no_broadcast(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) {
+  // expected-error @+1 {{'dnn.mul' op operand shapes [2, 3] and [4, 3] do not broadcast}}
+  %y = dnn.mul %a, %b : tensor<2x3xf32>, tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_wrong_length(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'dnn.transpose' op 'permutation' must have 2 entries (the input rank), got 3}}
+  %y = dnn.transpose %x {permutation = array<i64: 0, 1, 2>} : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_not_permutation(%x: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{'dnn.transpose' op 'permutation' [0, 2, 2] is not a permutation of [0, 3)}}
+  %y = dnn.transpose %x {permutation = array<i64: 0, 2, 2>} : tensor<2x3x4xf32> -> tensor<2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_out_of_range(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'dnn.transpose' op 'permutation' [0, -1] is not a permutation of [0, 2)}}
+  %y = dnn.transpose %x {permutation = array<i64: 0, -1>} : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_wrong_result(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{'dnn.transpose' op inferred type(s) 'tensor<3x2xf32>' are incompatible with return type(s) of operation 'tensor<2x3xf32>'}}
+  // expected-error @+1 {{'dnn.transpose' op failed to infer returned types}}
+  %y = dnn.transpose %x {permutation = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @avg_pool_dilation_zero(%x: tensor<1x1x8x8xf32>) {
+  // expected-error @+1 {{'dnn.avg_pool2d' op 'dilation' entries must be at least 1, got [0, 1]}}
+  %y = dnn.avg_pool2d %x {kernel_size = array<i64: 2, 2>, dilation = array<i64: 0, 1>} : tensor<1x1x8x8xf32> -> tensor<1x1x7x7xf32>
+  return
+}

@@ -329,7 +329,7 @@ func.func @max_pool2d_huge_stride(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x1x1xf32
 // CHECK-SAME: : tensor<1x128x28x28xf32> -> tensor<1x128x14x14xf32>
 // CHECK: return %[[Y]] : tensor<1x128x14x14xf32>
 // GENERIC-LABEL: sym_name = "avg_pool2d"
-// GENERIC: "dnn.avg_pool2d"(%{{.*}}) <{ceil_mode = false, count_include_pad = false, kernel_size = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}>
+// GENERIC: "dnn.avg_pool2d"(%{{.*}}) <{ceil_mode = false, count_include_pad = false, dilation = array<i64: 1, 1>, kernel_size = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}>
 func.func @avg_pool2d(%x: tensor<1x128x28x28xf32>) -> tensor<1x128x14x14xf32> {
   %y = dnn.avg_pool2d %x {kernel_size = array<i64: 2, 2>, strides = array<i64: 2, 2>}
       : tensor<1x128x28x28xf32> -> tensor<1x128x14x14xf32>
@@ -340,7 +340,7 @@ func.func @avg_pool2d(%x: tensor<1x128x28x28xf32>) -> tensor<1x128x14x14xf32> {
 // CHECK: dnn.avg_pool2d %{{.*}} {count_include_pad = true, kernel_size = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>}
 // CHECK-SAME: : tensor<1x8x28x28xf32> -> tensor<1x8x28x28xf32>
 // GENERIC-LABEL: sym_name = "avg_pool2d_count_include_pad"
-// GENERIC: "dnn.avg_pool2d"(%{{.*}}) <{ceil_mode = false, count_include_pad = true, kernel_size = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>}>
+// GENERIC: "dnn.avg_pool2d"(%{{.*}}) <{ceil_mode = false, count_include_pad = true, dilation = array<i64: 1, 1>, kernel_size = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>}>
 func.func @avg_pool2d_count_include_pad(%x: tensor<1x8x28x28xf32>) -> tensor<1x8x28x28xf32> {
   %y = dnn.avg_pool2d %x {kernel_size = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>,
                           count_include_pad = true}
@@ -464,6 +464,38 @@ func.func @constant_resource() -> tensor<2xf32> {
   return %w : tensor<2xf32>
 }
 
+//===----------------------------------------------------------------------===//
+// dnn.mul, dnn.transpose, dilated dnn.avg_pool2d
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @mul_broadcast
+// CHECK: dnn.mul %{{.*}}, %{{.*}} : tensor<1x64x56x56xf32>, tensor<1x64x1x1xf32>
+// GENERIC-LABEL: sym_name = "mul_broadcast"
+// GENERIC: "dnn.mul"(%{{.*}}, %{{.*}}) : (tensor<1x64x56x56xf32>, tensor<1x64x1x1xf32>) -> tensor<1x64x56x56xf32>
+func.func @mul_broadcast(%a: tensor<1x64x56x56xf32>, %g: tensor<1x64x1x1xf32>) -> tensor<1x64x56x56xf32> {
+  %y = dnn.mul %a, %g : tensor<1x64x56x56xf32>, tensor<1x64x1x1xf32>
+  return %y : tensor<1x64x56x56xf32>
+}
+
+// CHECK-LABEL: func.func @transpose
+// CHECK: dnn.transpose %{{.*}} {permutation = array<i64: 0, 2, 3, 1>} : tensor<1x3x4x5xf16> -> tensor<1x4x5x3xf16>
+// GENERIC-LABEL: sym_name = "transpose"
+// GENERIC: "dnn.transpose"(%{{.*}}) <{permutation = array<i64: 0, 2, 3, 1>}> : (tensor<1x3x4x5xf16>) -> tensor<1x4x5x3xf16>
+func.func @transpose(%x: tensor<1x3x4x5xf16>) -> tensor<1x4x5x3xf16> {
+  %y = dnn.transpose %x {permutation = array<i64: 0, 2, 3, 1>} : tensor<1x3x4x5xf16> -> tensor<1x4x5x3xf16>
+  return %y : tensor<1x4x5x3xf16>
+}
+
+// Dilation 2 widens the 3x3 window to 5x5: (9 - 5) / 2 + 1 = 3.
+// CHECK-LABEL: func.func @avg_pool2d_dilation
+// CHECK: dnn.avg_pool2d %{{.*}} {dilation = array<i64: 2, 2>, kernel_size = array<i64: 3, 3>, strides = array<i64: 2, 2>}
+// CHECK-SAME: : tensor<1x4x9x9xf32> -> tensor<1x4x3x3xf32>
+func.func @avg_pool2d_dilation(%x: tensor<1x4x9x9xf32>) -> tensor<1x4x3x3xf32> {
+  %y = dnn.avg_pool2d %x {kernel_size = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilation = array<i64: 2, 2>}
+      : tensor<1x4x9x9xf32> -> tensor<1x4x3x3xf32>
+  return %y : tensor<1x4x3x3xf32>
+}
+
 // CHECK: {-#
 // CHECK-NEXT: dialect_resources: {
 // CHECK-NEXT: builtin: {
@@ -476,3 +508,4 @@ func.func @constant_resource() -> tensor<2xf32> {
     }
   }
 #-}
+

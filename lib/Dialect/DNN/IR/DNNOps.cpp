@@ -382,7 +382,7 @@ static FailureOr<RankedTensorType> batchNormShape(BatchNormOp::Adaptor op,
 DNN_SHAPE_FUNCTION(BatchNormOp, batchNormShape)
 
 //===----------------------------------------------------------------------===//
-// ActivationOp, AddOp, SoftmaxOp
+// ActivationOp, AddOp, MulOp, SoftmaxOp
 //===----------------------------------------------------------------------===//
 
 static FailureOr<RankedTensorType> activationShape(ActivationOp::Adaptor op,
@@ -391,7 +391,10 @@ static FailureOr<RankedTensorType> activationShape(ActivationOp::Adaptor op,
 }
 DNN_SHAPE_FUNCTION(ActivationOp, activationShape)
 
-static FailureOr<RankedTensorType> addShape(AddOp::Adaptor op, EmitFn emit) {
+/// Element-wise binary ops: the NumPy broadcast of the operand shapes.
+template <typename AdaptorT>
+static FailureOr<RankedTensorType> broadcastBinaryShape(AdaptorT op,
+                                                        EmitFn emit) {
   RankedTensorType lhs = tensorOf(op.getLhs()), rhs = tensorOf(op.getRhs());
   FailureOr<SmallVector<int64_t>> shape =
       broadcastShapes(emit, lhs.getShape(), rhs.getShape(), "operand shapes");
@@ -399,7 +402,8 @@ static FailureOr<RankedTensorType> addShape(AddOp::Adaptor op, EmitFn emit) {
     return failure();
   return makeTensor(*shape, lhs.getElementType());
 }
-DNN_SHAPE_FUNCTION(AddOp, addShape)
+DNN_SHAPE_FUNCTION(AddOp, broadcastBinaryShape<AddOp::Adaptor>)
+DNN_SHAPE_FUNCTION(MulOp, broadcastBinaryShape<MulOp::Adaptor>)
 
 /// Checks an axis attribute against a rank: `axis` in [0, rank + extra).
 static LogicalResult checkAxis(EmitFn emit, int64_t axis, int64_t rank,
@@ -468,9 +472,8 @@ DNN_SHAPE_FUNCTION(MaxPool2DOp, maxPoolShape)
 static FailureOr<RankedTensorType> avgPoolShape(AvgPool2DOp::Adaptor op,
                                                 EmitFn emit) {
   DNN_REQUIRE_ATTR(op, "kernel_size", getKernelSizeAttr)
-  const int64_t noDilation[] = {1, 1};
   return pool2dShape(emit, op.getInput(), op.getKernelSize(), op.getStrides(),
-                     op.getPadding(), noDilation, op.getCeilMode());
+                     op.getPadding(), op.getDilation(), op.getCeilMode());
 }
 DNN_SHAPE_FUNCTION(AvgPool2DOp, avgPoolShape)
 
@@ -489,7 +492,7 @@ globalAvgPoolShape(GlobalAvgPoolOp::Adaptor op, EmitFn emit) {
 DNN_SHAPE_FUNCTION(GlobalAvgPoolOp, globalAvgPoolShape)
 
 //===----------------------------------------------------------------------===//
-// FlattenOp, ReshapeOp, ConcatOp
+// FlattenOp, ReshapeOp, ConcatOp, TransposeOp
 //===----------------------------------------------------------------------===//
 
 /// The product of `dims`; reports and fails if it does not fit in 64 bits.
@@ -580,6 +583,28 @@ static FailureOr<RankedTensorType> concatShape(ConcatOp::Adaptor op,
   return makeTensor(shape, first.getElementType());
 }
 DNN_SHAPE_FUNCTION(ConcatOp, concatShape)
+
+static FailureOr<RankedTensorType> transposeShape(TransposeOp::Adaptor op,
+                                                  EmitFn emit) {
+  DNN_REQUIRE_ATTR(op, "permutation", getPermutationAttr)
+  RankedTensorType input = tensorOf(op.getInput());
+  ArrayRef<int64_t> perm = op.getPermutation();
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return fail(emit() << "'permutation' must have " << rank
+                       << " entries (the input rank), got " << perm.size());
+  SmallVector<bool> seen(rank, false);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return fail(emit() << "'permutation' " << ShapeStr{perm}
+                         << " is not a permutation of [0, " << rank << ")");
+    seen[p] = true;
+    shape.push_back(input.getDimSize(p));
+  }
+  return makeTensor(shape, input.getElementType());
+}
+DNN_SHAPE_FUNCTION(TransposeOp, transposeShape)
 
 //===----------------------------------------------------------------------===//
 // ConstantOp

@@ -204,6 +204,23 @@ def DNN_AddOp : DNN_InferredOp<"add", [Commutative,
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
+def DNN_MulOp : DNN_InferredOp<"mul", [Commutative,
+    AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Element-wise multiplication with NumPy broadcasting";
+  let description = [{
+    Multiplies two tensors whose shapes broadcast as in NumPy (as for
+    `dnn.add`). Scaling by a constant (a GEMM's `alpha`, a squeeze-excite
+    gate) is a `dnn.mul` with a broadcast operand.
+
+    ```mlir
+    %s = dnn.mul %a, %g : tensor<1x64x56x56xf32>, tensor<1x64x1x1xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$lhs, DNN_Tensor:$rhs);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
 def DNN_SoftmaxOp : DNN_InferredOp<"softmax"> {
   let summary = "Softmax along one axis";
   let description = [{
@@ -253,12 +270,13 @@ def DNN_MaxPool2DOp : DNN_InferredOp<"max_pool2d", [AllElementTypesMatch<["input
 def DNN_AvgPool2DOp : DNN_InferredOp<"avg_pool2d", [AllElementTypesMatch<["input", "result"]>]> {
   let summary = "2-D average pooling (NCHW)";
   let description = [{
-    Mean over `kernel_size` windows of an `N x C x H x W` input. Without
-    `count_include_pad` (the default) the divisor is the number of window
-    positions inside the input; with it, the number inside the padded input
-    (`KH * KW`, except for a last window of `ceil_mode` that overhangs the
-    bottom/right padding, as in ONNX Runtime and PyTorch). Output size as
-    for `dnn.max_pool2d` (without dilation).
+    Mean over `kernel_size` windows (with `dilation`, default `[1, 1]`) of
+    an `N x C x H x W` input. Without `count_include_pad` (the default) the
+    divisor is the number of window positions inside the input; with it,
+    the number inside the padded input (`KH * KW`, except for a last window
+    of `ceil_mode` that overhangs the bottom/right padding, as in ONNX
+    Runtime and PyTorch); a dilated window that steps over every input
+    position averages to NaN. Output size as for `dnn.max_pool2d`.
 
     ```mlir
     %y = dnn.avg_pool2d %x {kernel_size = array<i64: 2, 2>,
@@ -270,6 +288,7 @@ def DNN_AvgPool2DOp : DNN_InferredOp<"avg_pool2d", [AllElementTypesMatch<["input
                        DenseI64ArrayAttr:$kernel_size,
                        DNN_I64Pair1:$strides,
                        DNN_I64Quad0:$padding,
+                       DNN_I64Pair1:$dilation,
                        DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
                        DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
   let results = (outs DNN_Tensor:$result);
@@ -326,6 +345,22 @@ def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, AllElementTypesMatch<["input", "res
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def DNN_TransposeOp : DNN_InferredOp<"transpose", [AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "Permute the dimensions of a tensor";
+  let description = [{
+    Result dimension `i` is input dimension `permutation[i]`; `permutation`
+    is a permutation of `[0, rank)`.
+
+    ```mlir
+    %t = dnn.transpose %x {permutation = array<i64: 1, 0>}
+        : tensor<64x128xf32> -> tensor<128x64xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
 def DNN_ConcatOp : DNN_InferredOp<"concat", [SameOperandsAndResultElementType]> {
