@@ -99,6 +99,33 @@ else
   log "venv up to date (python/requirements.txt unchanged)"
 fi
 
+# The dnn_mlir package (python/pyproject.toml), editable, so .venv/bin/dnn-import
+# exists and runs the checkout's python/dnn_mlir. Re-installed when
+# pyproject.toml changes (or the script is missing). Offline first: building the
+# editable wheel without isolation uses the venv's setuptools, which needs
+# setuptools >= 70.1 or the wheel package; the venv's bundled setuptools (65.x)
+# has neither, and then pip fetches a build backend into an isolated env.
+PYPROJECT="$ROOT/python/pyproject.toml"
+PKG_STAMP="$VENV/.dnn_mlir-pyproject.sha256"
+want_pkg="$(sha256sum "$PYPROJECT" | cut -d' ' -f1)"
+have_pkg="$(cat "$PKG_STAMP" 2>/dev/null || true)"
+if [[ "$want_pkg" != "$have_pkg" || ! -x "$VENV/bin/dnn-import" ]]; then
+  log "pip install -e python/ (dnn_mlir, editable, into .venv)"
+  pip_log="$(mktemp)"
+  if ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install -q \
+       --no-deps --no-build-isolation -e "$ROOT/python" >"$pip_log" 2>&1 &&
+     ! PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install -q \
+       --no-deps -e "$ROOT/python" >"$pip_log" 2>&1; then
+    cat "$pip_log" >&2
+    rm -f "$pip_log"
+    die "could not install python/ (dnn_mlir) into $VENV"
+  fi
+  rm -f "$pip_log"
+  printf '%s\n' "$want_pkg" >"$PKG_STAMP"
+else
+  log "dnn_mlir package installed (python/pyproject.toml unchanged)"
+fi
+
 # --- 3. configure and build ---------------------------------------------------
 [[ -f "$ROOT/CMakeLists.txt" ]] || die "no CMakeLists.txt in $ROOT; nothing to configure"
 

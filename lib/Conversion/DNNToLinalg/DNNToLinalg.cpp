@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <numeric>
@@ -915,6 +916,22 @@ struct ConstantLowering : DNNPattern<ConstantOp> {
     auto value = dyn_cast<TypedAttr>(op.getValue());
     if (!value || value.getType() != op.getType())
       return rewriter.notifyMatchFailure(op, "value is not a typed tensor");
+    // A rank-0 dense_resource becomes a dense literal: MLIR 22's lowering of
+    // rank-0 memref.globals reads the initializer element-wise, which a
+    // dense_resource cannot do (it aborts).
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value);
+        resource && op.getType().getRank() == 0) {
+      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+      if (!blob)
+        return rewriter.notifyMatchFailure(op, "dense_resource without data");
+      ArrayRef<char> data = blob->getData();
+      if (static_cast<int64_t>(data.size()) * 8 !=
+          op.getType().getElementTypeBitWidth())
+        return op.emitError("dense_resource blob holds ")
+               << data.size() << " bytes, expected one "
+               << op.getType().getElementType() << " element";
+      value = DenseElementsAttr::getFromRawBuffer(op.getType(), data);
+    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, op.getType(), value);
     return success();
   }

@@ -66,3 +66,23 @@ func.func @scalar_f64() -> tensor<f64> {
   %c = dnn.constant dense<-2.5> : tensor<f64>
   return %c : tensor<f64>
 }
+
+// -----
+
+// A rank-0 dense_resource becomes a dense literal (upstream's lowering of
+// rank-0 memref.globals cannot read a dense_resource); 0x3FC00000 is 1.5f.
+// CHECK-LABEL: func.func @scalar_resource
+// CHECK: %[[C:.*]] = arith.constant dense<1.500000e+00> : tensor<f32>
+// CHECK-NEXT: return %[[C]] : tensor<f32>
+func.func @scalar_resource() -> tensor<f32> {
+  %c = dnn.constant dense_resource<scalar> : tensor<f32>
+  return %c : tensor<f32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      scalar: "0x040000000000C03F"
+    }
+  }
+#-}
