@@ -111,6 +111,13 @@ def _mlir_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _comment_text(text: str) -> str:
+    """`text` for a `//` comment: control characters (a newline would end
+    the comment and start MLIR) escaped as `\\xNN`."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}",
+                  text)
+
+
 def _float_literal(value: float) -> str:
     """A float literal that MLIR parses back to the same double."""
     if not math.isfinite(value):
@@ -496,9 +503,9 @@ class _Importer:
                                       "computed by the graph")
             results.append(self._as_tensor(v, f"graph output '{out.name}'"))
 
-        lines = [f"// Imported by dnn-import from {self.source}:"
-                 f"{_producer(self.model)} default-domain opset "
-                 f"{self.opset}.",
+        lines = [_comment_text(f"// Imported by dnn-import from "
+                               f"{self.source}:{_producer(self.model)} "
+                               f"default-domain opset {self.opset}."),
                  "module {"]
         sig = ", ".join(f"{a.ssa}: {a.type}" for a in args)
         res_types = [r.type for r in results]
@@ -1755,16 +1762,17 @@ def _parse_shapes(shapes) -> dict[str, list[int]]:
                 raise OnnxImportError(
                     f"--input-shape '{item}': expected NAME=D0,D1,... "
                     "(e.g. input=1,3,224,224)")
-            try:
-                dims = [int(d) for d in dims.replace("x", ",").split(",")
-                        if d.strip()]
-            except ValueError:
-                raise OnnxImportError(
-                    f"--input-shape '{item}': dimensions must be integers"
-                ) from None
         else:
             name, dims = item
-            dims = [int(d) for d in dims]
+        try:
+            if isinstance(dims, str):  # "1,3,224,224" or "1x3x224x224"
+                dims = dims.replace("x", ",").split(",")
+            dims = [int(d) for d in dims if not isinstance(d, str)
+                    or d.strip()]
+        except (TypeError, ValueError):
+            raise OnnxImportError(
+                f"--input-shape {name}: expected a list of integer "
+                f"dimensions, got {dims!r}") from None
         if any(d < 1 for d in dims):
             raise OnnxImportError(f"--input-shape {name}: dimensions must be "
                                   f"positive, got {dims}")

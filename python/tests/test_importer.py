@@ -1333,3 +1333,38 @@ def test_local_functions_inlined(tmp_path, dnn_opt, dnn_run):
                                              helper.make_opsetid("local", 1)])
     check(model, tmp_path, dnn_opt, dnn_run,
           expect=[r"dnn\.add %arg0, %arg1", r"dnn\.activation relu"])
+
+
+def test_header_comment_escapes_control_characters(tmp_path, dnn_opt,
+                                                   dnn_run):
+    # A newline in the producer name or in the file name used to end the
+    # `// Imported by ...` comment and leave the rest as (invalid) MLIR.
+    model = make_model([node("Relu", ["x"], ["y"])], [("x", (2, 3))], ["y"])
+    model.producer_name = "my\ntool"
+    model.producer_version = "1.0\r\n}"
+    text, _ = check(model, tmp_path, dnn_opt, dnn_run)
+    assert text.splitlines()[0] == (
+        "// Imported by dnn-import from an onnx.ModelProto: producer "
+        "my\\x0atool 1.0\\x0d\\x0a}, default-domain opset 17.")
+    path = tmp_path / "we\nird.onnx"
+    onnx.save(model, path)
+    out = tmp_path / "weird.mlir"
+    importer.import_to_file(path, out)
+    roundtrip(dnn_opt, out)
+    assert "we\\x0aird.onnx" in out.read_text().splitlines()[0]
+
+
+def test_input_shapes_malformed_in_library_api():
+    # Library callers' malformed shapes raised ValueError/TypeError instead of
+    # OnnxImportError; a string of dimensions was not accepted at all.
+    model = _dynamic_model()
+    name = _graph_inputs(model)[0].name
+    for bad in ({name: [2, "a"]}, {name: 2}, [f"{name}=a,3"]):
+        with pytest.raises(importer.OnnxImportError,
+                           match="expected a list of integer dimensions"):
+            importer.import_model(model, input_shapes=bad)
+    shape = [d.dim_value or 2 for d in
+             _graph_inputs(model)[0].type.tensor_type.shape.dim]
+    text = importer.import_model(
+        model, input_shapes={name: ",".join(map(str, shape))})
+    assert "x".join(map(str, shape)) in text
