@@ -102,9 +102,9 @@ fi
 # The dnn_mlir package (python/pyproject.toml), editable, so .venv/bin/dnn-import
 # exists and runs the checkout's python/dnn_mlir. Re-installed when
 # pyproject.toml changes (or the script is missing). Offline first: building the
-# editable wheel without isolation uses the venv's setuptools, which needs
-# setuptools >= 70.1 or the wheel package; the venv's bundled setuptools (65.x)
-# has neither, and then pip fetches a build backend into an isolated env.
+# editable wheel without isolation uses the setuptools pinned in
+# requirements.txt (>= 70.1 builds editable wheels by itself); if that fails,
+# pip fetches a build backend into an isolated env.
 PYPROJECT="$ROOT/python/pyproject.toml"
 PKG_STAMP="$VENV/.dnn_mlir-pyproject.sha256"
 want_pkg="$(sha256sum "$PYPROJECT" | cut -d' ' -f1)"
