@@ -4,6 +4,7 @@
 #define DNN_DIALECT_DNN_IR_DNNINTERFACES_H
 
 #include "mlir/IR/OpDefinition.h"
+#include "llvm/ADT/SmallVector.h"
 
 #include <cstdint>
 
@@ -19,6 +20,43 @@ struct GemmShape {
     return 2.0 * static_cast<double>(batch) * static_cast<double>(m) *
            static_cast<double>(n) * static_cast<double>(k);
   }
+};
+
+/// One dimension of an operand or a result of an op.
+struct ChannelDim {
+  bool isResult = false;
+  unsigned index = 0; ///< operand or result number
+  int64_t dim = 0;
+  /// A parameter (weight, bias, batch-norm statistic) rather than an
+  /// activation.
+  bool isWeight = false;
+
+  static ChannelDim operand(unsigned index, int64_t dim, bool weight = false) {
+    return {false, index, dim, weight};
+  }
+  static ChannelDim result(unsigned index, int64_t dim) {
+    return {true, index, dim, false};
+  }
+  /// The value this dimension belongs to.
+  Value getValue(Operation *op) const {
+    return isResult ? op->getResult(index) : op->getOperand(index);
+  }
+  /// The operand, or nullptr for a result.
+  OpOperand *getOperand(Operation *op) const {
+    return isResult ? nullptr : &op->getOpOperand(index);
+  }
+};
+
+/// How the dims of a ChannelTie relate (see ChannelOpInterface).
+enum class ChannelTieKind { Produce, Consume, PassThrough, Slice };
+
+/// Dims of one op that change together. For `Slice`, `dims` is exactly
+/// {operand dim, result dim} and the operand's channels are
+/// `[offset, offset + size)` of the result's.
+struct ChannelTie {
+  ChannelTieKind kind = ChannelTieKind::PassThrough;
+  llvm::SmallVector<ChannelDim, 4> dims;
+  int64_t offset = 0;
 };
 } // namespace mlir::dnn
 

@@ -33,4 +33,40 @@ def DNN_GemmOpInterface : OpInterface<"GemmOpInterface"> {
   ];
 }
 
+def DNN_ChannelOpInterface : OpInterface<"ChannelOpInterface"> {
+  let cppNamespace = "::mlir::dnn";
+  let description = [{
+    How channels flow through an op, for the passes that change channel
+    counts (`dnn-tail-aware-channels`). The op lists *ties*: sets of tensor
+    dimensions of its operands and results (`ChannelDim`) that must keep the
+    same size, and so must be sliced or grown together:
+
+    | kind | meaning | example |
+    |---|---|---|
+    | `Produce` | the op creates these channels | conv2d: result dim 1, weight dim 0, bias dim 0 |
+    | `Consume` | the op reduces over these channels | conv2d: input dim 1, weight dim 1 |
+    | `PassThrough` | channel i of the operands becomes channel i of the results | batch_norm dim 1 with its four parameters; depthwise conv2d |
+    | `Slice` | `dims[0]` (an operand) is `[offset, offset + size)` of `dims[1]` (the result) | concat along its axis |
+
+    Dims marked `isWeight` are parameters (weights, biases, batch-norm
+    statistics): a rewrite slices or pads their data, while the other dims
+    are activations that follow from the ops that produce them.
+
+    An op whose channels cannot be followed (flatten, reshape, transpose,
+    softmax, matmul, a grouped non-depthwise conv2d) says so with
+    `isChannelOpaque()`; the analysis then blocks every dimension it
+    touches. `lib/Analysis/ChannelGroups.cpp` builds the channel groups of a
+    function from these ties.
+  }];
+  let methods = [
+    InterfaceMethod<"Appends the channel ties of this op to `ties`.", "void",
+      "getChannelTies",
+      (ins "::llvm::SmallVectorImpl<::mlir::dnn::ChannelTie> &":$ties),
+      /*methodBody=*/"", /*defaultImplementation=*/"return;">,
+    InterfaceMethod<"True if channels cannot be followed through this op.",
+      "bool", "isChannelOpaque", (ins), /*methodBody=*/"",
+      /*defaultImplementation=*/"return false;">,
+  ];
+}
+
 #endif // DNN_DIALECT_DNN_IR_DNNINTERFACES_TD

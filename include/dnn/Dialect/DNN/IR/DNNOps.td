@@ -55,7 +55,8 @@ def DNN_I64Quad0 : DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">;
 //===----------------------------------------------------------------------===//
 
 def DNN_Conv2DOp : DNN_InferredOp<"conv2d", [AllElementTypesMatch<["input", "weight", "result"]>,
-    DeclareOpInterfaceMethods<DNN_GemmOpInterface>]> {
+    DeclareOpInterfaceMethods<DNN_GemmOpInterface>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies", "isChannelOpaque"]>]> {
   let summary = "2-D convolution (NCHW input, FCHW weights), optional bias";
   let description = [{
     Cross-correlation of `input` (`N x C x H x W`) with `weight`
@@ -93,7 +94,8 @@ def DNN_Conv2DOp : DNN_InferredOp<"conv2d", [AllElementTypesMatch<["input", "wei
 }
 
 def DNN_LinearOp : DNN_InferredOp<"linear", [AllElementTypesMatch<["input", "weight", "result"]>,
-    DeclareOpInterfaceMethods<DNN_GemmOpInterface>]> {
+    DeclareOpInterfaceMethods<DNN_GemmOpInterface>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "Fully connected layer: input * weight^T + bias";
   let description = [{
     `input` is `... x K`, `weight` is `N x K` (one row per output feature,
@@ -116,7 +118,8 @@ def DNN_LinearOp : DNN_InferredOp<"linear", [AllElementTypesMatch<["input", "wei
 }
 
 def DNN_MatmulOp : DNN_InferredOp<"matmul", [AllElementTypesMatch<["lhs", "rhs", "result"]>,
-    DeclareOpInterfaceMethods<DNN_GemmOpInterface>]> {
+    DeclareOpInterfaceMethods<DNN_GemmOpInterface>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["isChannelOpaque"]>]> {
   let summary = "Batched matrix product with broadcast batch dimensions";
   let description = [{
     `lhs` is `B... x M x K`, `rhs` is `B... x K x N`; both have rank 2 or
@@ -141,7 +144,8 @@ def DNN_MatmulOp : DNN_InferredOp<"matmul", [AllElementTypesMatch<["lhs", "rhs",
 
 def DNN_BatchNormOp : DNN_InferredOp<"batch_norm", [
     AllTypesMatch<["scale", "offset", "mean", "variance"]>,
-    AllElementTypesMatch<["input", "scale"]>]> {
+    AllElementTypesMatch<["input", "scale"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "Batch normalisation, inference form";
   let description = [{
     `result = scale * (input - mean) / sqrt(variance + epsilon) + offset`,
@@ -164,7 +168,8 @@ def DNN_BatchNormOp : DNN_InferredOp<"batch_norm", [
   }];
 }
 
-def DNN_ActivationOp : DNN_InferredOp<"activation"> {
+def DNN_ActivationOp : DNN_InferredOp<"activation", [
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "Element-wise activation function";
   let description = [{
     Applies `kind` element-wise:
@@ -188,7 +193,8 @@ def DNN_ActivationOp : DNN_InferredOp<"activation"> {
 }
 
 def DNN_AddOp : DNN_InferredOp<"add", [Commutative,
-    AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+    AllElementTypesMatch<["lhs", "rhs", "result"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "Element-wise addition with NumPy broadcasting (residual add)";
   let description = [{
     Adds two tensors whose shapes broadcast as in NumPy (dimensions aligned
@@ -205,7 +211,8 @@ def DNN_AddOp : DNN_InferredOp<"add", [Commutative,
 }
 
 def DNN_MulOp : DNN_InferredOp<"mul", [Commutative,
-    AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+    AllElementTypesMatch<["lhs", "rhs", "result"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "Element-wise multiplication with NumPy broadcasting";
   let description = [{
     Multiplies two tensors whose shapes broadcast as in NumPy (as for
@@ -221,7 +228,8 @@ def DNN_MulOp : DNN_InferredOp<"mul", [Commutative,
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
-def DNN_SoftmaxOp : DNN_InferredOp<"softmax"> {
+def DNN_SoftmaxOp : DNN_InferredOp<"softmax", [
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["isChannelOpaque"]>]> {
   let summary = "Softmax along one axis";
   let description = [{
     `exp(x - max(x)) / sum(exp(x - max(x)))` along dimension `axis`
@@ -240,7 +248,8 @@ def DNN_SoftmaxOp : DNN_InferredOp<"softmax"> {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-def DNN_MaxPool2DOp : DNN_InferredOp<"max_pool2d", [AllElementTypesMatch<["input", "result"]>]> {
+def DNN_MaxPool2DOp : DNN_InferredOp<"max_pool2d", [AllElementTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "2-D max pooling (NCHW)";
   let description = [{
     Maximum over `kernel_size` windows of an `N x C x H x W` input.
@@ -267,7 +276,8 @@ def DNN_MaxPool2DOp : DNN_InferredOp<"max_pool2d", [AllElementTypesMatch<["input
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def DNN_AvgPool2DOp : DNN_InferredOp<"avg_pool2d", [AllElementTypesMatch<["input", "result"]>]> {
+def DNN_AvgPool2DOp : DNN_InferredOp<"avg_pool2d", [AllElementTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "2-D average pooling (NCHW)";
   let description = [{
     Mean over `kernel_size` windows (with `dilation`, default `[1, 1]`) of
@@ -295,7 +305,8 @@ def DNN_AvgPool2DOp : DNN_InferredOp<"avg_pool2d", [AllElementTypesMatch<["input
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def DNN_GlobalAvgPoolOp : DNN_InferredOp<"global_avg_pool", [AllElementTypesMatch<["input", "result"]>]> {
+def DNN_GlobalAvgPoolOp : DNN_InferredOp<"global_avg_pool", [AllElementTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "Mean over all spatial positions";
   let description = [{
     Averages an `N x C x D1 x ... x Dk` input (rank 3 or more) over its
@@ -314,7 +325,8 @@ def DNN_GlobalAvgPoolOp : DNN_InferredOp<"global_avg_pool", [AllElementTypesMatc
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def DNN_FlattenOp : DNN_InferredOp<"flatten", [AllElementTypesMatch<["input", "result"]>]> {
+def DNN_FlattenOp : DNN_InferredOp<"flatten", [AllElementTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["isChannelOpaque"]>]> {
   let summary = "Flatten to 2-D around an axis";
   let description = [{
     Reshapes `d0 x ... x d(r-1)` to
@@ -330,7 +342,8 @@ def DNN_FlattenOp : DNN_InferredOp<"flatten", [AllElementTypesMatch<["input", "r
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, AllElementTypesMatch<["input", "result"]>]> {
+def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, AllElementTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["isChannelOpaque"]>]> {
   let summary = "Reshape to the result type (same number of elements)";
   let description = [{
     Reinterprets the row-major element sequence of `input` with the shape
@@ -347,7 +360,8 @@ def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, AllElementTypesMatch<["input", "res
   let hasFolder = 1;
 }
 
-def DNN_TransposeOp : DNN_InferredOp<"transpose", [AllElementTypesMatch<["input", "result"]>]> {
+def DNN_TransposeOp : DNN_InferredOp<"transpose", [AllElementTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["isChannelOpaque"]>]> {
   let summary = "Permute the dimensions of a tensor";
   let description = [{
     Result dimension `i` is input dimension `permutation[i]`; `permutation`
@@ -363,7 +377,8 @@ def DNN_TransposeOp : DNN_InferredOp<"transpose", [AllElementTypesMatch<["input"
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def DNN_ConcatOp : DNN_InferredOp<"concat", [SameOperandsAndResultElementType]> {
+def DNN_ConcatOp : DNN_InferredOp<"concat", [SameOperandsAndResultElementType,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies"]>]> {
   let summary = "Concatenate tensors along one axis";
   let description = [{
     Joins one or more tensors of equal rank along `axis` (in `[0, rank)`);
@@ -385,7 +400,7 @@ def DNN_ConcatOp : DNN_InferredOp<"concat", [SameOperandsAndResultElementType]> 
 //===----------------------------------------------------------------------===//
 
 def DNN_ConstantOp : DNN_Op<"constant", [ConstantLike, Pure,
-    InferTypeOpAdaptor]> {
+    InferTypeOpAdaptor, DNN_ChannelOpInterface]> {
   let summary = "A tensor constant (weights)";
   let description = [{
     Materialises `value`, which may be a `dense<...>` literal or a

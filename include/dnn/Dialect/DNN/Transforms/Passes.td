@@ -147,4 +147,21 @@ def CPULoopOrder : Pass<"dnn-cpu-loop-order"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def TestChannelGroups : Pass<"dnn-test-channel-groups", "ModuleOp"> {
+  let summary = "Report the channel groups of each function (test pass)";
+  let description = [{
+    Runs the channel grouping analysis (`ChannelGroups`, see
+    `docs/design.md`, "Channel groups") on every function and emits one
+    remark per group on its first producer (else the first op that touches
+    it): the group's number, its channel count, its producers, consumers
+    and pass-through ops by name, the number of constant weights it
+    involves, its concat pieces, and `modifiable` or `blocked: <reasons>`.
+    For lit tests with `-verify-diagnostics`; it changes nothing.
+
+    ```
+    dnn-opt model.mlir --dnn-test-channel-groups
+    ```
+  }];
+}
+
 #endif // DNN_DIALECT_DNN_TRANSFORMS_PASSES_TD
