@@ -5,6 +5,7 @@
 
 #include "dnn/Analysis/GPUModel.h"
 #include "dnn/Dialect/DNN/IR/DNNDialect.h"
+#include "dnn/Dialect/DNN/IR/DNNOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -68,6 +69,35 @@ inline GemmTraffic gemmTraffic(Operation *op) {
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
   return {static_cast<int64_t>(type.getElementTypeBitWidth() / 8),
           operandAndResultBytes(op)};
+}
+
+/// Arithmetic per output element of the memory-bound ops (a rough count;
+/// these kernels are bound by bytes, not FLOPs).
+inline double flopsPerElement(Operation *op) {
+  if (auto act = dyn_cast<ActivationOp>(op))
+    return act.getKind() == ActivationKind::relu ||
+                   act.getKind() == ActivationKind::relu6
+               ? 1.0
+               : 8.0;
+  if (isa<BatchNormOp>(op))
+    return 2.0;
+  if (isa<SoftmaxOp>(op))
+    return 5.0;
+  if (auto pool = dyn_cast<MaxPool2DOp>(op))
+    return static_cast<double>(pool.getKernelSize()[0] *
+                               pool.getKernelSize()[1]);
+  if (auto pool = dyn_cast<AvgPool2DOp>(op))
+    return static_cast<double>(pool.getKernelSize()[0] *
+                               pool.getKernelSize()[1]);
+  return 1.0;
+}
+
+/// Elements a memory-bound op produces (for a global pool: reads).
+inline int64_t outputElements(Operation *op) {
+  if (isa<GlobalAvgPoolOp>(op))
+    return cast<RankedTensorType>(op->getOperand(0).getType())
+        .getNumElements();
+  return cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
 }
 
 } // namespace mlir::dnn

@@ -104,6 +104,74 @@ def Predict : Pass<"dnn-predict", "ModuleOp"> {
 }
 
 
+def TailAwareChannels : Pass<"dnn-tail-aware-channels", "ModuleOp"> {
+  let summary = "Change channel counts so GEMMs fill whole waves (tail effect)";
+  let description = [{
+    A GEMM on a GPU runs its thread blocks in waves of (SMs x blocks per
+    SM); it pays for `ceil(waves)` of them, so its latency is a staircase in
+    the channel count: a layer whose tiles spill a few blocks into a new
+    wave pays for the whole wave, and one whose last wave is partly empty
+    could compute more channels for (almost) nothing.
+
+    For every function the pass forms the channel groups
+    (`dnn/Analysis/ChannelGroups.h`: the dims that must keep one size, e.g.
+    a conv's output channels, the batch norm and activation after it, the
+    next conv's input channels, both sides of a residual add) and decides
+    per group, never per op. Each modifiable group becomes a set of model
+    terms (producers: GEMM N scales with the channel count; consumers: GEMM
+    K scales; depthwise convs: GEMM batch scales; batch norm, activation,
+    pooling, add: memory-bound) and `chooseChannels`
+    (`dnn/Analysis/TailSearch.h`) picks the count:
+
+    * `mode=prune`: the largest count in `[c * (1 - max-prune), c)` that
+      pays for fewer waves. The channels kept are those with the largest L1
+      norm summed over the group (producer filters, batch-norm |scale|,
+      depthwise filters, consumer input slices), in their original order;
+      every weight of the group is sliced. Pruning changes the network's
+      function (it removes those channels' contribution).
+    * `mode=pad`: the largest count up to `1.5 c` whose predicted latency
+      is within `pad-tolerance` of the original. Padding is exact: the new
+      producer filters and biases are zero, batch norms get scale 1,
+      offset 0, mean 0, variance 1, other per-channel constants 0, and the
+      consumers' weights get zero input slices, so the new channels add
+      exact zeros and the outputs do not change.
+    * `mode=auto`: prune when the producer's last wave is filled below
+      `auto-prune-below` and pruning finds a count, else pad.
+
+    Groups that may not change (a function argument or result, an opaque
+    op, a non-constant weight) are left alone with a remark giving the
+    reason, as are concat groups (not rewritten yet). Candidates are
+    multiples of `channel-multiple`. Changed ops lose their `dnn.mapping`
+    and `dnn.cost` (stale): run `dnn-assign-mapping` (and `dnn-predict`)
+    again afterwards. Needs the module's `#dnn.gpu` target.
+
+    `report=FILE` writes the decisions as JSON (schema in
+    `docs/report-schema.md`), `report=-` prints a table on stdout.
+
+    ```
+    dnn-opt model.mlir --dnn-attach-target=gpu=h100 \
+        --dnn-tail-aware-channels=mode=pad --dnn-assign-mapping
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"auto\"",
+           "prune, pad or auto">,
+    Option<"maxPrune", "max-prune", "double", /*default=*/"0.1",
+           "largest fraction of a group's channels prune may remove, in [0, 1)">,
+    Option<"channelMultiple", "channel-multiple", "int64_t", /*default=*/"1",
+           "new channel counts are multiples of this (8 for tensor cores)">,
+    Option<"padTolerance", "pad-tolerance", "double", /*default=*/"0.005",
+           "pad accepts a latency at most this fraction above the original">,
+    Option<"autoPruneBelow", "auto-prune-below", "double", /*default=*/"0.5",
+           "auto prunes when the producer's last wave is filled below this">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "write the decisions: a JSON file, or - for a table on stdout">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "JSON file of model constants (see docs/performance-model.md)">
+  ];
+}
+
+
 def CPULoopOrder : Pass<"dnn-cpu-loop-order"> {
   let summary = "Order convolution/GEMM loops so the innermost one vectorizes";
   let description = [{

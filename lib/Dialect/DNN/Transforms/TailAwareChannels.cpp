@@ -1,0 +1,601 @@
+//===- TailAwareChannels.cpp - dnn-tail-aware-channels pass ---------------===//
+//
+// Tail-effect elimination: per channel group (dnn/Analysis/ChannelGroups.h),
+// predicts the latency of the group's ops for candidate channel counts
+// (dnn/Analysis/TailSearch.h) and prunes or zero-pads the group's weights to
+// the chosen count. See docs/design.md ("Tail-effect elimination").
+//
+//===----------------------------------------------------------------------===//
+
+#include "PassUtils.h"
+
+#include "dnn/Analysis/ChannelGroups.h"
+#include "dnn/Analysis/TailSearch.h"
+#include "dnn/Dialect/DNN/IR/DNNOps.h"
+#include "dnn/Dialect/DNN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+namespace mlir::dnn {
+#define GEN_PASS_DEF_TAILAWARECHANNELS
+#include "dnn/Dialect/DNN/Transforms/Passes.h.inc"
+} // namespace mlir::dnn
+
+using namespace mlir;
+using namespace mlir::dnn;
+
+static constexpr StringLiteral kPass = "dnn-tail-aware-channels";
+
+namespace {
+/// One line of the report.
+struct GroupReport {
+  std::string function;
+  unsigned id = 0;
+  std::vector<std::string> members;
+  int64_t channelsBefore = 0, channelsAfter = 0;
+  double wavesBefore = 0, wavesAfter = 0;
+  double latencyBeforeUs = 0, latencyAfterUs = 0;
+  double l1RemovedFraction = 0;
+  std::vector<int64_t> removedChannels;
+  std::string action, reason;
+};
+
+/// The raw bytes of a constant (a splat expanded), little-endian as in
+/// memory.
+struct RawTensor {
+  RankedTensorType type;
+  FloatType elementType;
+  int64_t elementBytes = 0;
+  std::vector<char> bytes;
+};
+} // namespace
+
+static FailureOr<RawTensor> readConstant(ConstantOp op) {
+  RawTensor raw;
+  raw.type = cast<RankedTensorType>(op.getType());
+  raw.elementType = dyn_cast<FloatType>(raw.type.getElementType());
+  if (!raw.elementType || raw.elementType.getWidth() % 8 != 0)
+    return failure();
+  raw.elementBytes = raw.elementType.getWidth() / 8;
+  size_t total = static_cast<size_t>(raw.type.getNumElements()) *
+                 static_cast<size_t>(raw.elementBytes);
+  Attribute value = op.getValue();
+  ArrayRef<char> data;
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    data = dense.getRawData();
+    if (dense.isSplat()) {
+      if (static_cast<int64_t>(data.size()) != raw.elementBytes)
+        return failure();
+      raw.bytes.resize(total);
+      for (size_t i = 0; i < total; i += raw.elementBytes)
+        std::memcpy(raw.bytes.data() + i, data.data(), raw.elementBytes);
+      return raw;
+    }
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return failure();
+    data = blob->getData();
+  } else {
+    return failure();
+  }
+  if (data.size() != total)
+    return failure();
+  raw.bytes.assign(data.begin(), data.end());
+  return raw;
+}
+
+static double elementAt(const RawTensor &raw, int64_t index) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, raw.bytes.data() + index * raw.elementBytes,
+              raw.elementBytes);
+  FloatType type = raw.elementType;
+  llvm::APFloat value(type.getFloatSemantics(),
+                      llvm::APInt(type.getWidth(), bits));
+  return value.convertToDouble();
+}
+
+/// Strides of `dim`: elements before (outer), the dim, elements after.
+static std::tuple<int64_t, int64_t, int64_t> split(ArrayRef<int64_t> shape,
+                                                   int64_t dim) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d)
+    outer *= shape[d];
+  for (int64_t d = dim + 1, e = shape.size(); d < e; ++d)
+    inner *= shape[d];
+  return {outer, shape[dim], inner};
+}
+
+/// Adds |x| of every element to the L1 of its index along `dim`.
+static void accumulateL1(const RawTensor &raw, int64_t dim,
+                         std::vector<double> &l1) {
+  auto [outer, n, inner] = split(raw.type.getShape(), dim);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c = 0; c < n; ++c)
+      for (int64_t i = 0; i < inner; ++i)
+        l1[c] += std::fabs(elementAt(raw, (o * n + c) * inner + i));
+}
+
+/// Rebuilds `raw` along `dim`: entry j of `source` is the old index to copy,
+/// or -1 for `fill`.
+static void remap(RawTensor &raw, int64_t dim, ArrayRef<int64_t> source,
+                  double fill) {
+  auto [outer, n, inner] = split(raw.type.getShape(), dim);
+  int64_t m = source.size();
+  int64_t eb = raw.elementBytes;
+  llvm::APFloat f(fill);
+  bool lost = false;
+  f.convert(raw.elementType.getFloatSemantics(),
+            llvm::APFloat::rmNearestTiesToEven, &lost);
+  uint64_t fillBits = f.bitcastToAPInt().getZExtValue();
+  std::vector<char> out(static_cast<size_t>(outer * m * inner * eb));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < m; ++j) {
+      char *dst = out.data() + (o * m + j) * inner * eb;
+      if (source[j] >= 0) {
+        std::memcpy(dst, raw.bytes.data() + (o * n + source[j]) * inner * eb,
+                    inner * eb);
+        continue;
+      }
+      for (int64_t i = 0; i < inner; ++i)
+        std::memcpy(dst + i * eb, &fillBits, eb);
+    }
+  raw.bytes = std::move(out);
+  SmallVector<int64_t> shape(raw.type.getShape());
+  shape[dim] = m;
+  raw.type = raw.type.clone(shape);
+}
+
+static RankedTensorType withDim(Type type, int64_t dim, int64_t size) {
+  auto tensor = cast<RankedTensorType>(type);
+  SmallVector<int64_t> shape(tensor.getShape());
+  shape[dim] = size;
+  return tensor.clone(shape);
+}
+
+/// Unique ops of a member list, in order.
+static SmallVector<Operation *>
+uniqueOps(const std::vector<ChannelMember> &members) {
+  llvm::SetVector<Operation *> ops;
+  for (const ChannelMember &m : members)
+    ops.insert(m.op);
+  return SmallVector<Operation *>(ops.begin(), ops.end());
+}
+
+static double operandBytes(Operation *op, unsigned index) {
+  return index < op->getNumOperands()
+             ? tensorBytes(op->getOperand(index).getType())
+             : 0;
+}
+
+static bool isDepthwise(Operation *op) {
+  auto conv = dyn_cast<Conv2DOp>(op);
+  return conv && conv.getGroups() > 1;
+}
+
+/// The model terms of a group: how its ops' cost depends on its channels.
+static std::vector<TailTerm> buildTerms(const ChannelGroup &group,
+                                        const ChannelGroups &groups) {
+  std::vector<TailTerm> terms;
+  auto gemmTerm = [&](Operation *op, TailTerm::Kind kind) {
+    TailTerm term;
+    term.kind = kind;
+    term.name = groups.getName(op);
+    term.shape = cast<GemmOpInterface>(op).getGemmShape();
+    GemmTraffic traffic = gemmTraffic(op);
+    term.elementBytes = traffic.elementBytes;
+    term.tensorCore = usesTensorCores(op);
+    double input = operandBytes(op, 0), weight = operandBytes(op, 1),
+           bias = operandBytes(op, 2),
+           result = tensorBytes(op->getResult(0).getType());
+    switch (kind) {
+    case TailTerm::Kind::GemmN:
+      term.scaledBytes = weight + bias + result;
+      term.fixedBytes = input;
+      break;
+    case TailTerm::Kind::GemmK:
+      term.scaledBytes = input + weight;
+      term.fixedBytes = bias + result;
+      break;
+    default:
+      term.scaledBytes = traffic.uniqueBytes;
+      break;
+    }
+    terms.push_back(std::move(term));
+  };
+  for (Operation *op : uniqueOps(group.producers))
+    if (isa<GemmOpInterface>(op))
+      gemmTerm(op, TailTerm::Kind::GemmN);
+  for (Operation *op : uniqueOps(group.consumers))
+    if (isa<GemmOpInterface>(op))
+      gemmTerm(op, TailTerm::Kind::GemmK);
+  for (Operation *op : uniqueOps(group.passThrough)) {
+    if (isa<ConstantOp, ReshapeOp, FlattenOp>(op))
+      continue; // no kernel
+    if (isDepthwise(op)) {
+      gemmTerm(op, TailTerm::Kind::GemmBatch);
+      continue;
+    }
+    if (isa<GemmOpInterface>(op))
+      continue;
+    TailTerm term;
+    term.kind = TailTerm::Kind::Memory;
+    term.name = groups.getName(op);
+    term.bytes = operandAndResultBytes(op);
+    term.elements = outputElements(op);
+    term.flops = flopsPerElement(op) * term.elements;
+    terms.push_back(std::move(term));
+  }
+  return terms;
+}
+
+/// The (constant, dim) pairs whose L1 ranks the channels: producer filters,
+/// depthwise filters, batch-norm scales and consumer input slices.
+static SmallVector<std::pair<ConstantOp, int64_t>>
+rankingWeights(const ChannelGroup &group) {
+  SmallVector<std::pair<ConstantOp, int64_t>> result;
+  auto add = [&](Value v, int64_t dim) {
+    if (auto c = v.getDefiningOp<ConstantOp>())
+      result.push_back({c, dim});
+  };
+  for (Operation *op : uniqueOps(group.producers))
+    add(op->getOperand(1), 0);
+  for (Operation *op : uniqueOps(group.consumers))
+    add(op->getOperand(1), 1);
+  for (Operation *op : uniqueOps(group.passThrough)) {
+    if (isDepthwise(op))
+      add(op->getOperand(1), 0);
+    else if (auto bn = dyn_cast<BatchNormOp>(op))
+      add(bn.getScale(), 0);
+  }
+  return result;
+}
+
+/// The value the new channels of a padded constant hold: 1 for batch-norm
+/// scales and variances (so BN(0) = 0 and no division by ~0), else 0.
+static double padFill(ConstantOp op) {
+  for (OpOperand &use : op->getUses())
+    if (isa<BatchNormOp>(use.getOwner()) &&
+        (use.getOperandNumber() == 1 || use.getOperandNumber() == 4))
+      return 1.0;
+  return 0.0;
+}
+
+/// Changes the group to `source.size()` channels: entry j of `source` is the
+/// old channel that becomes channel j, or -1 for a new (padded) channel.
+static LogicalResult rewriteGroup(const ChannelGroup &group,
+                                  ArrayRef<int64_t> source) {
+  int64_t channels = source.size();
+  // Read every weight first so nothing changes if one cannot be read.
+  llvm::MapVector<Operation *, SmallVector<int64_t>> dimsOf;
+  for (const ChannelWeight &w : group.weights) {
+    SmallVector<int64_t> &dims = dimsOf[w.op];
+    if (!llvm::is_contained(dims, w.dim))
+      dims.push_back(w.dim);
+  }
+  std::vector<RawTensor> raws;
+  for (auto &[op, dims] : dimsOf) {
+    FailureOr<RawTensor> raw = readConstant(cast<ConstantOp>(op));
+    if (failed(raw))
+      return failure();
+    raws.push_back(std::move(*raw));
+  }
+  llvm::SetVector<Operation *> touched;
+  unsigned i = 0;
+  for (auto &[op, dims] : dimsOf) {
+    auto constant = cast<ConstantOp>(op);
+    RawTensor &raw = raws[i++];
+    double fill = padFill(constant);
+    for (int64_t dim : dims)
+      remap(raw, dim, source, fill);
+    // A uniform tensor stays a splat (one element of raw data).
+    ArrayRef<char> bytes(raw.bytes);
+    bool uniform = true;
+    for (size_t b = raw.elementBytes; uniform && b < bytes.size();
+         b += raw.elementBytes)
+      uniform = std::memcmp(bytes.data(), bytes.data() + b,
+                            raw.elementBytes) == 0;
+    if (uniform && !bytes.empty())
+      bytes = bytes.take_front(raw.elementBytes);
+    auto attr = DenseElementsAttr::getFromRawBuffer(raw.type, bytes);
+    constant.setValueAttr(attr);
+    constant.getResult().setType(raw.type);
+    for (Operation *user : constant->getUsers())
+      touched.insert(user);
+  }
+  for (const ChannelSlot &slot : group.slots) {
+    Value value = slot.value;
+    if (value.getDefiningOp<ConstantOp>())
+      continue;
+    value.setType(withDim(value.getType(), slot.dim, channels));
+    if (Operation *def = value.getDefiningOp())
+      touched.insert(def);
+    for (Operation *user : value.getUsers())
+      touched.insert(user);
+  }
+  // A depthwise conv keeps groups == channels.
+  for (const ChannelMember &m : group.passThrough)
+    if (auto conv = dyn_cast<Conv2DOp>(m.op); conv && isDepthwise(conv))
+      conv.setGroups(channels);
+  // Their mappings and costs were chosen for the old shapes.
+  for (Operation *op : touched) {
+    op->removeAttr(DNNDialect::kMappingAttrName);
+    op->removeAttr(DNNDialect::kCostAttrName);
+  }
+  return success();
+}
+
+namespace {
+struct TailAwareChannelsPass
+    : public dnn::impl::TailAwareChannelsBase<TailAwareChannelsPass> {
+  using TailAwareChannelsBase::TailAwareChannelsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    TailOptions options;
+    if (mode == "prune")
+      options.mode = TailMode::Prune;
+    else if (mode == "pad")
+      options.mode = TailMode::Pad;
+    else if (mode == "auto")
+      options.mode = TailMode::Auto;
+    else {
+      module.emitError() << kPass << ": mode must be prune, pad or auto, got '"
+                         << mode << "'";
+      return signalPassFailure();
+    }
+    if (!(maxPrune >= 0 && maxPrune < 1)) {
+      module.emitError() << kPass << ": max-prune must be in [0, 1), got "
+                         << maxPrune;
+      return signalPassFailure();
+    }
+    if (channelMultiple < 1) {
+      module.emitError() << kPass << ": channel-multiple must be at least 1, "
+                         << "got " << static_cast<int64_t>(channelMultiple);
+      return signalPassFailure();
+    }
+    if (!(padTolerance >= 0)) {
+      module.emitError() << kPass << ": pad-tolerance must be >= 0, got "
+                         << padTolerance;
+      return signalPassFailure();
+    }
+    if (!(autoPruneBelow >= 0 && autoPruneBelow <= 1)) {
+      module.emitError() << kPass << ": auto-prune-below must be in [0, 1], "
+                         << "got " << autoPruneBelow;
+      return signalPassFailure();
+    }
+    options.maxPrune = maxPrune;
+    options.channelMultiple = channelMultiple;
+    options.padTolerance = padTolerance;
+    options.autoPruneBelow = autoPruneBelow;
+
+    FailureOr<GPUTargetAttr> target = requireGPUTarget(module, kPass);
+    FailureOr<ModelParams> params = loadParams(module, kPass, calibration);
+    if (failed(target) || failed(params))
+      return signalPassFailure();
+
+    std::vector<GroupReport> reports;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      runOnFunction(func, *target, *params, options, reports);
+    }
+    if (!report.empty() && failed(writeReport(module, reports)))
+      return signalPassFailure();
+  }
+
+  void runOnFunction(func::FuncOp func, GPUTargetAttr target,
+                     const ModelParams &params, const TailOptions &options,
+                     std::vector<GroupReport> &reports) {
+    MLIRContext *ctx = &getContext();
+    ChannelGroups groups = ChannelGroups::analyze(func);
+    // Decide on the original shapes, then rewrite group by group (in
+    // place: values and ops stay, so the other groups' slots stay valid).
+    struct Pending {
+      const ChannelGroup *group;
+      size_t report;
+      std::vector<TailTerm> terms;
+    };
+    std::vector<Pending> pending;
+    for (const ChannelGroup &g : groups.getGroups()) {
+      GroupReport r;
+      r.function = func.getSymName().str();
+      r.id = g.id;
+      r.channelsBefore = r.channelsAfter = g.channels;
+      for (const auto *list : {&g.producers, &g.consumers, &g.passThrough})
+        for (Operation *op : uniqueOps(*list)) {
+          std::string name = groups.getName(op);
+          if (!llvm::is_contained(r.members, name))
+            r.members.push_back(name);
+        }
+      std::vector<TailTerm> terms = buildTerms(g, groups);
+      FailureOr<TailEvaluation> before = evaluateChannels(
+          ctx, target, params, terms, g.channels, g.channels);
+      if (succeeded(before)) {
+        r.wavesBefore = r.wavesAfter = before->waves;
+        r.latencyBeforeUs = r.latencyAfterUs = before->latencyUs;
+      }
+      Operation *anchor = g.getAnchor();
+      if (!anchor)
+        anchor = func;
+      std::string blocked;
+      if (!g.isModifiable())
+        blocked = g.reason();
+      else if (!g.pieces.empty() || !g.pieceOf.empty())
+        blocked = "concat groups are not rewritten yet";
+      if (!blocked.empty()) {
+        r.action = "blocked";
+        r.reason = blocked;
+        anchor->emitRemark() << kPass << ": channel group #" << g.id
+                             << " left alone: " << blocked;
+        reports.push_back(std::move(r));
+        continue;
+      }
+      FailureOr<TailDecision> decision =
+          chooseChannels(ctx, target, params, terms, g.channels, options);
+      if (failed(decision)) {
+        r.action = "keep";
+        r.reason = "a GEMM of the group does not fit on the target";
+        reports.push_back(std::move(r));
+        continue;
+      }
+      r.action = decision->action;
+      r.reason = decision->reason;
+      r.channelsAfter = decision->after.channels;
+      r.wavesAfter = decision->after.waves;
+      r.latencyAfterUs = decision->after.latencyUs;
+      reports.push_back(std::move(r));
+      if (decision->action == "prune" || decision->action == "pad")
+        pending.push_back({&g, reports.size() - 1, std::move(terms)});
+    }
+
+    for (Pending &p : pending) {
+      const ChannelGroup &g = *p.group;
+      GroupReport &r = reports[p.report];
+      int64_t target = r.channelsAfter;
+      std::vector<int64_t> source;
+      if (target > g.channels) {
+        source.resize(target, -1);
+        std::iota(source.begin(), source.begin() + g.channels, 0);
+      } else {
+        std::vector<double> l1(g.channels, 0.0);
+        bool readable = true;
+        for (auto [constant, dim] : rankingWeights(g)) {
+          FailureOr<RawTensor> raw = readConstant(constant);
+          if (failed(raw)) {
+            readable = false;
+            break;
+          }
+          accumulateL1(*raw, dim, l1);
+        }
+        if (!readable) {
+          keepUnreadable(g, r);
+          continue;
+        }
+        std::vector<int64_t> order(g.channels);
+        std::iota(order.begin(), order.end(), 0);
+        // Largest L1 first; ties keep the lower index.
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int64_t a, int64_t b) { return l1[a] > l1[b]; });
+        source.assign(order.begin(), order.begin() + target);
+        llvm::sort(source);
+        double total = 0, removed = 0;
+        for (int64_t c = 0; c < g.channels; ++c)
+          total += l1[c];
+        for (auto it = order.begin() + target; it != order.end(); ++it) {
+          removed += l1[*it];
+          r.removedChannels.push_back(*it);
+        }
+        llvm::sort(r.removedChannels);
+        r.l1RemovedFraction = total > 0 ? removed / total : 0;
+      }
+      if (failed(rewriteGroup(g, source))) {
+        r.removedChannels.clear();
+        r.l1RemovedFraction = 0;
+        keepUnreadable(g, r);
+        continue;
+      }
+      Operation *anchor = g.getAnchor();
+      anchor->emitRemark() << kPass << ": channel group #" << g.id << ": "
+                           << r.action << " " << r.reason;
+    }
+  }
+
+  /// A group whose weights cannot be read (not float, no data): kept.
+  void keepUnreadable(const ChannelGroup &g, GroupReport &r) {
+    r.action = "keep";
+    r.reason = "a weight's data cannot be read (not a float dense or "
+               "dense_resource constant)";
+    r.channelsAfter = r.channelsBefore;
+    r.wavesAfter = r.wavesBefore;
+    r.latencyAfterUs = r.latencyBeforeUs;
+    g.getAnchor()->emitRemark()
+        << kPass << ": channel group #" << g.id << " kept: " << r.reason;
+  }
+
+  LogicalResult writeReport(ModuleOp module,
+                            const std::vector<GroupReport> &reports) {
+    double before = 0, after = 0;
+    for (const GroupReport &r : reports) {
+      before += r.latencyBeforeUs;
+      after += r.latencyAfterUs;
+    }
+    if (report == "-") {
+      llvm::raw_ostream &os = llvm::outs();
+      os << llvm::formatv("{0,-20} {1,5} {2,-8} {3,15} {4,15} {5,23}  {6}\n",
+                          "function", "group", "action", "channels",
+                          "waves", "latency_us", "members / reason");
+      for (const GroupReport &r : reports) {
+        os << llvm::formatv(
+            "{0,-20} {1,5} {2,-8} {3,15} {4,15} {5,23}  {6}\n", r.function,
+            r.id, r.action,
+            llvm::formatv("{0} -> {1}", r.channelsBefore, r.channelsAfter),
+            llvm::formatv("{0:f2} -> {1:f2}", r.wavesBefore, r.wavesAfter),
+            llvm::formatv("{0:f2} -> {1:f2}", r.latencyBeforeUs,
+                          r.latencyAfterUs),
+            llvm::join(r.members, ","));
+        if (!r.reason.empty())
+          os << llvm::formatv("{0,-20} {1,5} {2}\n", "", "", r.reason);
+      }
+      unsigned changed = 0, blocked = 0;
+      for (const GroupReport &r : reports) {
+        changed += r.action == "prune" || r.action == "pad";
+        blocked += r.action == "blocked";
+      }
+      os << llvm::formatv("total: {0:f2} us -> {1:f2} us ({2} groups, {3} "
+                          "changed, {4} blocked)\n",
+                          before, after, reports.size(), changed, blocked);
+      return success();
+    }
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(report, &error);
+    if (!file)
+      return module.emitError() << kPass << ": cannot write report '" << report
+                                << "': " << error;
+    llvm::json::OStream json(file->os(), 2);
+    json.object([&] {
+      json.attributeArray("groups", [&] {
+        for (const GroupReport &r : reports)
+          json.object([&] {
+            json.attribute("function", r.function);
+            json.attribute("group", static_cast<int64_t>(r.id));
+            json.attributeArray("members", [&] {
+              for (const std::string &m : r.members)
+                json.value(m);
+            });
+            json.attribute("channels_before", r.channelsBefore);
+            json.attribute("channels_after", r.channelsAfter);
+            json.attribute("waves_before", r.wavesBefore);
+            json.attribute("waves_after", r.wavesAfter);
+            json.attribute("latency_before_us", r.latencyBeforeUs);
+            json.attribute("latency_after_us", r.latencyAfterUs);
+            json.attribute("l1_removed_fraction", r.l1RemovedFraction);
+            json.attributeArray("removed_channels", [&] {
+              for (int64_t c : r.removedChannels)
+                json.value(c);
+            });
+            json.attribute("action", r.action);
+            json.attribute("reason", r.reason);
+          });
+      });
+      json.attribute("total_latency_before_us", before);
+      json.attribute("total_latency_after_us", after);
+    });
+    file->os() << "\n";
+    file->keep();
+    return success();
+  }
+};
+} // namespace

@@ -1,0 +1,151 @@
+"""dnn-tail-aware-channels end to end: padding leaves a network's outputs
+unchanged, pruning equals the original network with the removed channels
+zeroed (see docs/design.md, "Tail-effect elimination")."""
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+RNG = np.random.default_rng(7)
+
+# Conv(8 -> 136 channels, 3x3) on 112x112 pays for a third wave on the H100
+# model: prune goes to 128 channels, pad fills the last wave.
+N, CIN, C, COUT, H = 1, 8, 136, 16, 112
+
+
+def hexdata(a):
+    return "0x" + np.ascontiguousarray(a, dtype="<f4").tobytes().hex().upper()
+
+
+def tensor(shape):
+    return "tensor<" + "x".join(map(str, shape)) + "xf32>"
+
+
+def params():
+    return {
+        "w1": RNG.standard_normal((C, CIN, 3, 3)).astype(np.float32) * 0.2,
+        "b1": RNG.standard_normal((C,)).astype(np.float32) * 0.1,
+        "g": RNG.uniform(0.5, 1.5, (C,)).astype(np.float32),
+        "be": RNG.standard_normal((C,)).astype(np.float32) * 0.1,
+        "m": RNG.standard_normal((C,)).astype(np.float32) * 0.1,
+        "v": RNG.uniform(0.5, 2.0, (C,)).astype(np.float32),
+        "w2": RNG.standard_normal((COUT, C, 1, 1)).astype(np.float32) * 0.1,
+        "b2": RNG.standard_normal((COUT,)).astype(np.float32) * 0.1,
+    }
+
+
+def model(p, resources=()):
+    """conv -> batch_norm -> sigmoid -> conv; constants named in
+    `resources` are dense_resource blobs, the others dense literals."""
+    lines, blobs = [], []
+    for name, a in p.items():
+        if name in resources:
+            lines.append(f"  %{name} = dnn.constant dense_resource<{name}> : "
+                         f"{tensor(a.shape)}")
+            # A blob: 4-byte alignment (little-endian), then the data.
+            blobs.append(f'      {name}: "0x04000000{hexdata(a)[2:]}"')
+        else:
+            lines.append(f'  %{name} = dnn.constant dense<"{hexdata(a)}"> : '
+                         f"{tensor(a.shape)}")
+    x, y, z = (N, CIN, H, H), (N, C, H, H), (N, COUT, H, H)
+    text = f"""func.func @main(%x: {tensor(x)}) -> {tensor(z)} {{
+{chr(10).join(lines)}
+  %c1 = dnn.conv2d %x, %w1, %b1 {{padding = array<i64: 1, 1, 1, 1>}} : ({tensor(x)}, {tensor((C, CIN, 3, 3))}, {tensor((C,))}) -> {tensor(y)}
+  %n1 = dnn.batch_norm %c1, %g, %be, %m, %v : {tensor(y)}, {tensor((C,))}
+  %r1 = dnn.activation sigmoid %n1 : {tensor(y)}
+  %c2 = dnn.conv2d %r1, %w2, %b2 : ({tensor(y)}, {tensor((COUT, C, 1, 1))}, {tensor((COUT,))}) -> {tensor(z)}
+  return %c2 : {tensor(z)}
+}}
+"""
+    if blobs:
+        text += ("{-#\n  dialect_resources: {\n    builtin: {\n"
+                 + ",\n".join(blobs) + "\n    }\n  }\n#-}\n")
+    return text
+
+
+def run_model(dnn_run, tmp_path, text, x, name):
+    path = tmp_path / f"{name}.mlir"
+    path.write_text(text)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / f"out_{name}"
+    result = subprocess.run(
+        [dnn_run, str(path), f"--input={tmp_path / 'x.npy'}",
+         f"--output-dir={out}"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return np.load(out / "out0.npy")
+
+
+def tail_aware(dnn_opt, tmp_path, text, mode):
+    src = tmp_path / f"src_{mode}.mlir"
+    src.write_text(text)
+    report = tmp_path / f"report_{mode}.json"
+    result = subprocess.run(
+        [dnn_opt, str(src), "--dnn-attach-target=gpu=h100",
+         f"--dnn-tail-aware-channels=mode={mode} report={report}"],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    groups = [g for g in data["groups"] if "conv2d_0" in g["members"]
+              and g["channels_before"] == C]
+    assert len(groups) == 1, data
+    return result.stdout, groups[0], data
+
+
+def test_pad_is_exact(dnn_opt, dnn_run, tmp_path):
+    p = params()
+    text = model(p, resources=("w1", "w2"))
+    padded, group, data = tail_aware(dnn_opt, tmp_path, text, "pad")
+    assert group["action"] == "pad", group
+    assert group["channels_after"] > C
+    assert group["l1_removed_fraction"] == 0
+    assert group["removed_channels"] == []
+    assert f"x{group['channels_after']}x{H}x{H}xf32>" in padded
+    for g in data["groups"]:
+        if g["action"] == "blocked":
+            assert g["channels_after"] == g["channels_before"]
+            assert g["reason"]
+    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
+    ref = run_model(dnn_run, tmp_path, text, x, "orig")
+    out = run_model(dnn_run, tmp_path, padded, x, "padded")
+    np.testing.assert_allclose(out, ref, rtol=1e-6,
+                               atol=1e-6 * float(np.abs(ref).max()))
+
+
+def test_prune_equals_zeroed_channels(dnn_opt, dnn_run, tmp_path):
+    p = params()
+    text = model(p)
+    pruned, group, data = tail_aware(dnn_opt, tmp_path, text, "prune")
+    assert group["action"] == "prune", group
+    kept = group["channels_after"]
+    assert kept < C
+    removed = group["removed_channels"]
+    assert len(removed) == C - kept
+    assert 0 < group["l1_removed_fraction"] < 1
+    assert data["total_latency_after_us"] < data["total_latency_before_us"]
+    assert group["latency_after_us"] < group["latency_before_us"]
+    assert f"x{kept}x{H}x{H}xf32>" in pruned
+
+    # The L1 rule: producer filters + batch-norm |scale| + consumer slices.
+    l1 = (np.abs(p["w1"]).sum(axis=(1, 2, 3)) + np.abs(p["g"])
+          + np.abs(p["w2"]).sum(axis=(0, 2, 3)))
+    expected = sorted(np.argsort(-l1, kind="stable")[kept:].tolist())
+    assert removed == expected
+    assert group["l1_removed_fraction"] == pytest.approx(
+        l1[removed].sum() / l1.sum(), rel=1e-6)
+
+    # The original with the removed channels' producer filters and the
+    # consumer's input slices zeroed computes what the pruned network does.
+    zeroed = dict(p)
+    zeroed["w1"] = p["w1"].copy()
+    zeroed["w1"][removed] = 0
+    zeroed["w2"] = p["w2"].copy()
+    zeroed["w2"][:, removed] = 0
+    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
+    ref = run_model(dnn_run, tmp_path, model(zeroed), x, "zeroed")
+    out = run_model(dnn_run, tmp_path, pruned, x, "pruned")
+    np.testing.assert_allclose(out, ref, rtol=1e-5,
+                               atol=1e-5 * float(np.abs(ref).max()))
+    # ... and differs from the unpruned original.
+    full = run_model(dnn_run, tmp_path, text, x, "full")
+    assert not np.allclose(full, out, rtol=1e-5, atol=1e-6)
