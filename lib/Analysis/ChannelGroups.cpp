@@ -199,6 +199,20 @@ ChannelGroups ChannelGroups::analyze(func::FuncOp func) {
             {0, "producer " + result.names[m.op] + " is not a conv2d or linear"});
     if (all[g].producers.empty() && all[g].pieces.empty())
       groupBlockers[g].push_back({3, "no producer"});
+    // A concatenation's count is the sum of its pieces only if nothing else
+    // defines it: no producer, one concat op.
+    if (!all[g].pieces.empty()) {
+      if (!all[g].producers.empty())
+        groupBlockers[g].push_back(
+            {0, "concat result also produced by " +
+                    result.names[all[g].producers.front().op]});
+      for (const ChannelPiece &p : all[g].pieces)
+        if (p.concat != all[g].pieces.front().concat) {
+          groupBlockers[g].push_back(
+              {0, "concat result tied to the result of another concat"});
+          break;
+        }
+    }
   }
 
   // A concat result changes only through its pieces, and a piece may

@@ -77,19 +77,28 @@ def run_model(dnn_run, tmp_path, text, x, name):
 
 
 def tail_aware(dnn_opt, tmp_path, text, mode):
+    out, data = run_tail_aware(dnn_opt, tmp_path, text, mode)
+    groups = [g for g in data["groups"] if "conv2d_0" in g["members"]
+              and g["channels_before"] == C]
+    assert len(groups) == 1, data
+    return out, groups[0], data
+
+
+def tail_aware_any(dnn_opt, tmp_path, text, mode, extra=""):
+    out, data = run_tail_aware(dnn_opt, tmp_path, text, mode, extra)
+    return out, None, data
+
+
+def run_tail_aware(dnn_opt, tmp_path, text, mode, extra=""):
     src = tmp_path / f"src_{mode}.mlir"
     src.write_text(text)
     report = tmp_path / f"report_{mode}.json"
     result = subprocess.run(
         [dnn_opt, str(src), "--dnn-attach-target=gpu=h100",
-         f"--dnn-tail-aware-channels=mode={mode} report={report}"],
+         f"--dnn-tail-aware-channels=mode={mode} report={report}{extra}"],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    data = json.loads(report.read_text())
-    groups = [g for g in data["groups"] if "conv2d_0" in g["members"]
-              and g["channels_before"] == C]
-    assert len(groups) == 1, data
-    return result.stdout, groups[0], data
+    return result.stdout, json.loads(report.read_text())
 
 
 def test_pad_is_exact(dnn_opt, dnn_run, tmp_path):
@@ -147,5 +156,99 @@ def test_prune_equals_zeroed_channels(dnn_opt, dnn_run, tmp_path):
     np.testing.assert_allclose(out, ref, rtol=1e-5,
                                atol=1e-5 * float(np.abs(ref).max()))
     # ... and differs from the unpruned original.
+    full = run_model(dnn_run, tmp_path, text, x, "full")
+    assert not np.allclose(full, out, rtol=1e-5, atol=1e-6)
+
+
+# A concat: conv A (8 -> 40, 1x1) and conv B (8 -> 136, 3x3) are joined
+# along the channels and reduced by conv C (176 -> 16). B's group is a piece
+# at offset 40 of the concat's group: pruning or padding B must remap C's
+# input slices at that offset.
+CA = 40
+
+
+def concat_params():
+    return {
+        "wa": RNG.standard_normal((CA, CIN, 1, 1)).astype(np.float32) * 0.2,
+        "ba": RNG.standard_normal((CA,)).astype(np.float32) * 0.1,
+        "wb": RNG.standard_normal((C, CIN, 3, 3)).astype(np.float32) * 0.2,
+        "bb": RNG.standard_normal((C,)).astype(np.float32) * 0.1,
+        "wc": RNG.standard_normal((COUT, CA + C, 1, 1)).astype(np.float32) * 0.1,
+    }
+
+
+def concat_model(p):
+    lines = [f'  %{name} = dnn.constant dense<"{hexdata(a)}"> : '
+             f"{tensor(a.shape)}" for name, a in p.items()]
+    x, ya, yb = (N, CIN, H, H), (N, CA, H, H), (N, C, H, H)
+    yc, z = (N, CA + C, H, H), (N, COUT, H, H)
+    return f"""func.func @main(%x: {tensor(x)}) -> {tensor(z)} {{
+{chr(10).join(lines)}
+  %a = dnn.conv2d %x, %wa, %ba : ({tensor(x)}, {tensor((CA, CIN, 1, 1))}, {tensor((CA,))}) -> {tensor(ya)}
+  %b = dnn.conv2d %x, %wb, %bb {{padding = array<i64: 1, 1, 1, 1>}} : ({tensor(x)}, {tensor((C, CIN, 3, 3))}, {tensor((C,))}) -> {tensor(yb)}
+  %rb = dnn.activation relu %b : {tensor(yb)}
+  %cat = dnn.concat %a, %rb {{axis = 1 : i64}} : ({tensor(ya)}, {tensor(yb)}) -> {tensor(yc)}
+  %s = dnn.activation sigmoid %cat : {tensor(yc)}
+  %c = dnn.conv2d %s, %wc : ({tensor(yc)}, {tensor((COUT, CA + C, 1, 1))}) -> {tensor(z)}
+  return %c : {tensor(z)}
+}}
+"""
+
+
+def concat_groups(data):
+    """The report entries of piece A, piece B and the concatenation."""
+    def one(pred):
+        found = [g for g in data["groups"] if pred(g)]
+        assert len(found) == 1, data
+        return found[0]
+    a = one(lambda g: g["members"] == ["conv2d_0"])
+    b = one(lambda g: "conv2d_1" in g["members"] and g["channels_before"] == C)
+    cat = one(lambda g: g["channels_before"] == CA + C)
+    return a, b, cat
+
+
+def test_concat_pad_is_exact(dnn_opt, dnn_run, tmp_path):
+    p = concat_params()
+    text = concat_model(p)
+    # A 5% tolerance makes B grow (the exactness is what is tested here).
+    padded, _, data = tail_aware_any(dnn_opt, tmp_path, text, "pad",
+                                     " pad-tolerance=0.05")
+    a, b, cat = concat_groups(data)
+    assert b["action"] == "pad", b
+    assert cat["action"] == "follow", cat
+    assert cat["channels_after"] == a["channels_after"] + b["channels_after"]
+    assert f"x{cat['channels_after']}x{H}x{H}xf32>" in padded
+    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
+    ref = run_model(dnn_run, tmp_path, text, x, "orig")
+    out = run_model(dnn_run, tmp_path, padded, x, "padded")
+    np.testing.assert_allclose(out, ref, rtol=1e-6,
+                               atol=1e-6 * float(np.abs(ref).max()))
+
+
+def test_concat_prune_equals_zeroed_channels(dnn_opt, dnn_run, tmp_path):
+    p = concat_params()
+    text = concat_model(p)
+    pruned, _, data = tail_aware_any(dnn_opt, tmp_path, text, "prune")
+    a, b, cat = concat_groups(data)
+    assert b["action"] == "prune", b
+    assert cat["action"] == "follow", cat
+    assert cat["channels_after"] == a["channels_after"] + b["channels_after"]
+    # B's channels are ranked by its filters plus C's input slices at
+    # offset 40.
+    l1 = (np.abs(p["wb"]).sum(axis=(1, 2, 3))
+          + np.abs(p["wc"][:, CA:]).sum(axis=(0, 2, 3)))
+    kept = b["channels_after"]
+    assert b["removed_channels"] == sorted(
+        np.argsort(-l1, kind="stable")[kept:].tolist())
+    # The original with C's input slices of every removed channel zeroed.
+    zeroed = dict(p)
+    zeroed["wc"] = p["wc"].copy()
+    zeroed["wc"][:, a["removed_channels"]] = 0
+    zeroed["wc"][:, [CA + r for r in b["removed_channels"]]] = 0
+    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
+    ref = run_model(dnn_run, tmp_path, concat_model(zeroed), x, "zeroed")
+    out = run_model(dnn_run, tmp_path, pruned, x, "pruned")
+    np.testing.assert_allclose(out, ref, rtol=1e-5,
+                               atol=1e-5 * float(np.abs(ref).max()))
     full = run_model(dnn_run, tmp_path, text, x, "full")
     assert not np.allclose(full, out, rtol=1e-5, atol=1e-6)

@@ -52,6 +52,12 @@ struct GroupReport {
   std::string action, reason;
 };
 
+/// Whole-module figures of the report.
+struct Totals {
+  double beforeUs = 0, afterUs = 0;
+  unsigned rounds = 0;
+};
+
 /// The raw bytes of a constant (a splat expanded), little-endian as in
 /// memory.
 struct RawTensor {
@@ -185,60 +191,77 @@ static bool isDepthwise(Operation *op) {
   return conv && conv.getGroups() > 1;
 }
 
-/// The model terms of a group: how its ops' cost depends on its channels.
-static std::vector<TailTerm> buildTerms(const ChannelGroup &group,
-                                        const ChannelGroups &groups) {
-  std::vector<TailTerm> terms;
-  auto gemmTerm = [&](Operation *op, TailTerm::Kind kind) {
-    TailTerm term;
-    term.kind = kind;
-    term.name = groups.getName(op);
-    term.shape = cast<GemmOpInterface>(op).getGemmShape();
-    GemmTraffic traffic = gemmTraffic(op);
-    term.elementBytes = traffic.elementBytes;
-    term.tensorCore = usesTensorCores(op);
-    double input = operandBytes(op, 0), weight = operandBytes(op, 1),
-           bias = operandBytes(op, 2),
-           result = tensorBytes(op->getResult(0).getType());
-    switch (kind) {
-    case TailTerm::Kind::GemmN:
-      term.scaledBytes = weight + bias + result;
-      term.fixedBytes = input;
-      break;
-    case TailTerm::Kind::GemmK:
-      term.scaledBytes = input + weight;
-      term.fixedBytes = bias + result;
-      break;
-    default:
-      term.scaledBytes = traffic.uniqueBytes;
-      break;
-    }
-    terms.push_back(std::move(term));
+/// The kernels of `func` for the joint search: every dnn op that launches
+/// one, with its GEMM dims and bytes tied to the groups of its channel dims.
+static TailNetwork buildNetwork(func::FuncOp func, const ChannelGroups &groups) {
+  TailNetwork net;
+  const std::vector<ChannelGroup> &all = groups.getGroups();
+  net.channels.resize(all.size());
+  net.pieces.resize(all.size());
+  // Which group each GEMM's N, K and batch follow.
+  llvm::DenseMap<Operation *, std::array<int, 3>> gemmGroups;
+  auto note = [&](Operation *op, unsigned slot, unsigned g) {
+    auto [it, inserted] = gemmGroups.try_emplace(op, std::array<int, 3>{-1, -1, -1});
+    it->second[slot] = g;
   };
-  for (Operation *op : uniqueOps(group.producers))
-    if (isa<GemmOpInterface>(op))
-      gemmTerm(op, TailTerm::Kind::GemmN);
-  for (Operation *op : uniqueOps(group.consumers))
-    if (isa<GemmOpInterface>(op))
-      gemmTerm(op, TailTerm::Kind::GemmK);
-  for (Operation *op : uniqueOps(group.passThrough)) {
-    if (isa<ConstantOp, ReshapeOp, FlattenOp>(op))
-      continue; // no kernel
-    if (isDepthwise(op)) {
-      gemmTerm(op, TailTerm::Kind::GemmBatch);
-      continue;
+  for (const ChannelGroup &g : all) {
+    net.channels[g.id] = g.channels;
+    for (Operation *op : uniqueOps(g.producers))
+      note(op, 0, g.id);
+    for (Operation *op : uniqueOps(g.consumers))
+      note(op, 1, g.id);
+    for (Operation *op : uniqueOps(g.passThrough))
+      if (isDepthwise(op))
+        note(op, 2, g.id);
+    // A concatenation (of one concat op, no producer) follows its pieces.
+    if (!g.pieces.empty() && g.producers.empty() &&
+        llvm::all_of(g.pieces, [&](const ChannelPiece &p) {
+          return p.concat == g.pieces.front().concat;
+        })) {
+      std::vector<ChannelPiece> pieces = g.pieces;
+      llvm::stable_sort(pieces, [](const ChannelPiece &l, const ChannelPiece &r) {
+        return l.offset < r.offset;
+      });
+      for (const ChannelPiece &p : pieces)
+        net.pieces[g.id].push_back(p.group);
     }
-    if (isa<GemmOpInterface>(op))
-      continue;
-    TailTerm term;
-    term.kind = TailTerm::Kind::Memory;
-    term.name = groups.getName(op);
-    term.bytes = operandAndResultBytes(op);
-    term.elements = outputElements(op);
-    term.flops = flopsPerElement(op) * term.elements;
-    terms.push_back(std::move(term));
   }
-  return terms;
+  auto groupsOf = [&](Value v) {
+    SmallVector<unsigned, 2> ids;
+    if (auto type = dyn_cast<RankedTensorType>(v.getType()))
+      for (int64_t d = 0, e = type.getRank(); d < e; ++d)
+        if (const ChannelGroup *g = groups.lookup(v, d))
+          ids.push_back(g->id);
+    return ids;
+  };
+  func.walk([&](Operation *op) {
+    if (!isa<DNNDialect>(op->getDialect()) ||
+        isa<ConstantOp, ReshapeOp, FlattenOp>(op))
+      return; // no kernel
+    TailKernel k;
+    k.name = groups.getName(op);
+    for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults()))
+      k.bytes.push_back({tensorBytes(v.getType()), groupsOf(v)});
+    if (auto gemm = dyn_cast<GemmOpInterface>(op)) {
+      k.gemm = true;
+      k.shape = gemm.getGemmShape();
+      k.elementBytes = gemmTraffic(op).elementBytes;
+      k.tensorCore = usesTensorCores(op);
+      if (auto it = gemmGroups.find(op); it != gemmGroups.end()) {
+        k.nGroup = it->second[0];
+        k.kGroup = it->second[1];
+        k.batchGroup = it->second[2];
+      }
+    } else {
+      k.elements = outputElements(op);
+      k.flopsPerElement = flopsPerElement(op);
+      Value counted = isa<GlobalAvgPoolOp>(op) ? op->getOperand(0)
+                                               : op->getResult(0);
+      k.elementGroups = groupsOf(counted);
+    }
+    net.kernels.push_back(std::move(k));
+  });
+  return net;
 }
 
 /// The (constant, dim) pairs whose L1 ranks the channels: producer filters,
@@ -386,30 +409,70 @@ struct TailAwareChannelsPass
     if (failed(target) || failed(params))
       return signalPassFailure();
 
+    if (prunePick == "largest")
+      options.prunePick = TailOptions::PrunePick::Largest;
+    else if (prunePick == "fastest")
+      options.prunePick = TailOptions::PrunePick::Fastest;
+    else {
+      module.emitError() << kPass << ": prune-pick must be largest or "
+                         << "fastest, got '" << prunePick << "'";
+      return signalPassFailure();
+    }
+
     std::vector<GroupReport> reports;
+    Totals totals;
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      runOnFunction(func, *target, *params, options, reports);
+      runOnFunction(func, *target, *params, options, reports, totals);
     }
-    if (!report.empty() && failed(writeReport(module, reports)))
+    if (!report.empty() && failed(writeReport(module, reports, totals)))
       return signalPassFailure();
   }
 
   void runOnFunction(func::FuncOp func, GPUTargetAttr target,
                      const ModelParams &params, const TailOptions &options,
-                     std::vector<GroupReport> &reports) {
+                     std::vector<GroupReport> &reports, Totals &totals) {
     MLIRContext *ctx = &getContext();
     ChannelGroups groups = ChannelGroups::analyze(func);
-    // Decide on the original shapes, then rewrite group by group (in
-    // place: values and ops stay, so the other groups' slots stay valid).
-    struct Pending {
-      const ChannelGroup *group;
-      size_t report;
-      std::vector<TailTerm> terms;
+    const std::vector<ChannelGroup> &all = groups.getGroups();
+    TailNetwork network = buildNetwork(func, groups);
+    unsigned numGroups = all.size();
+
+    // Which groups may change: not blocked, every weight readable (a piece's
+    // concatenations are rewritten with it, so theirs too).
+    std::vector<std::string> blocked(numGroups);
+    std::vector<char> readable(numGroups, 1);
+    for (const ChannelGroup &g : all)
+      for (const ChannelWeight &w : g.weights)
+        if (failed(readConstant(w.op)))
+          readable[g.id] = 0;
+    std::function<bool(unsigned)> allReadable = [&](unsigned g) {
+      if (!readable[g])
+        return false;
+      for (const ChannelPiece &p : all[g].pieceOf)
+        if (p.group != g && !allReadable(p.group))
+          return false;
+      return true;
     };
-    std::vector<Pending> pending;
-    for (const ChannelGroup &g : groups.getGroups()) {
+    SmallVector<bool> modifiable(numGroups, false);
+    const std::vector<std::vector<unsigned>> &pieces = network.pieces;
+    for (const ChannelGroup &g : all) {
+      // A concatenation that nothing else blocks follows its pieces.
+      if (!pieces[g.id].empty() && g.blockers.size() == 1)
+        continue;
+      if (!g.isModifiable())
+        blocked[g.id] = g.reason();
+      else if (!allReadable(g.id))
+        blocked[g.id] = "a weight's data cannot be read (not a float dense or "
+                        "dense_resource constant)";
+      modifiable[g.id] = blocked[g.id].empty();
+    }
+
+    TailModel model(ctx, target, params, std::move(network));
+    FailureOr<TailPlan> plan = planChannels(model, modifiable, options);
+    size_t first = reports.size();
+    for (const ChannelGroup &g : all) {
       GroupReport r;
       r.function = func.getSymName().str();
       r.id = g.id;
@@ -420,118 +483,139 @@ struct TailAwareChannelsPass
           if (!llvm::is_contained(r.members, name))
             r.members.push_back(name);
         }
-      std::vector<TailTerm> terms = buildTerms(g, groups);
-      FailureOr<TailEvaluation> before = evaluateChannels(
-          ctx, target, params, terms, g.channels, g.channels);
-      if (succeeded(before)) {
-        r.wavesBefore = r.wavesAfter = before->waves;
-        r.latencyBeforeUs = r.latencyAfterUs = before->latencyUs;
-      }
-      Operation *anchor = g.getAnchor();
-      if (!anchor)
-        anchor = func;
-      std::string blocked;
-      if (!g.isModifiable())
-        blocked = g.reason();
-      else if (!g.pieces.empty() || !g.pieceOf.empty())
-        blocked = "concat groups are not rewritten yet";
-      if (!blocked.empty()) {
-        r.action = "blocked";
-        r.reason = blocked;
-        anchor->emitRemark() << kPass << ": channel group #" << g.id
-                             << " left alone: " << blocked;
-        reports.push_back(std::move(r));
-        continue;
-      }
-      FailureOr<TailDecision> decision =
-          chooseChannels(ctx, target, params, terms, g.channels, options);
-      if (failed(decision)) {
-        r.action = "keep";
-        r.reason = "a GEMM of the group does not fit on the target";
-        reports.push_back(std::move(r));
-        continue;
-      }
-      r.action = decision->action;
-      r.reason = decision->reason;
-      r.channelsAfter = decision->after.channels;
-      r.wavesAfter = decision->after.waves;
-      r.latencyAfterUs = decision->after.latencyUs;
-      reports.push_back(std::move(r));
-      if (decision->action == "prune" || decision->action == "pad")
-        pending.push_back({&g, reports.size() - 1, std::move(terms)});
-    }
-
-    for (Pending &p : pending) {
-      const ChannelGroup &g = *p.group;
-      GroupReport &r = reports[p.report];
-      int64_t target = r.channelsAfter;
-      std::vector<int64_t> source;
-      if (target > g.channels) {
-        source.resize(target, -1);
-        std::iota(source.begin(), source.begin() + g.channels, 0);
+      if (succeeded(plan)) {
+        const TailDecision &d = plan->decisions[g.id];
+        r.wavesBefore = d.before.waves;
+        r.latencyBeforeUs = d.before.latencyUs;
+        r.wavesAfter = d.after.waves;
+        r.latencyAfterUs = d.after.latencyUs;
+        r.channelsAfter = plan->channels[g.id];
+        r.action = d.action;
+        r.reason = d.reason;
       } else {
-        std::vector<double> l1(g.channels, 0.0);
-        bool readable = true;
-        for (auto [constant, dim] : rankingWeights(g)) {
-          FailureOr<RawTensor> raw = readConstant(constant);
-          if (failed(raw)) {
-            readable = false;
-            break;
-          }
+        r.action = "keep";
+        r.reason = "a GEMM of the function fits on no kernel configuration";
+      }
+      if (!model.getNetwork().pieces[g.id].empty() && r.action == "keep" &&
+          succeeded(plan)) {
+        std::string list;
+        for (unsigned p : model.getNetwork().pieces[g.id])
+          list += (list.empty() ? "#" : ", #") + std::to_string(p);
+        r.action = r.channelsAfter == r.channelsBefore ? "keep" : "follow";
+        r.reason = "concatenation of groups " + list;
+      }
+      if (!blocked[g.id].empty()) {
+        r.action = "blocked";
+        r.reason = blocked[g.id];
+        Operation *anchor = g.getAnchor();
+        (anchor ? anchor : func.getOperation())->emitRemark()
+            << kPass << ": channel group #" << g.id
+            << " left alone: " << blocked[g.id];
+      }
+      reports.push_back(std::move(r));
+    }
+    if (failed(plan)) {
+      func.emitRemark() << kPass << ": function left alone: a GEMM fits on "
+                        << "no kernel configuration of the target";
+      return;
+    }
+    totals.beforeUs += plan->totalBeforeUs;
+    totals.afterUs += plan->totalAfterUs;
+    totals.rounds = std::max(totals.rounds, plan->rounds);
+
+    // The channel map of every group: entry j is the old channel that
+    // becomes channel j, or -1 for a new (padded) one. L1 norms are taken on
+    // the original weights, before anything is rewritten.
+    std::vector<std::optional<std::vector<double>>> l1Memo(numGroups);
+    std::function<const std::vector<double> &(unsigned)> l1Of =
+        [&](unsigned g) -> const std::vector<double> & {
+      if (l1Memo[g])
+        return *l1Memo[g];
+      std::vector<double> l1(all[g].channels, 0.0);
+      for (auto [constant, dim] : rankingWeights(all[g]))
+        if (FailureOr<RawTensor> raw = readConstant(constant); succeeded(raw))
           accumulateL1(*raw, dim, l1);
-        }
-        if (!readable) {
-          keepUnreadable(g, r);
+      for (const ChannelPiece &p : all[g].pieceOf) {
+        if (p.group == g)
           continue;
+        const std::vector<double> &whole = l1Of(p.group);
+        for (int64_t c = 0; c < all[g].channels; ++c)
+          l1[c] += whole[p.offset + c];
+      }
+      l1Memo[g] = std::move(l1);
+      return *l1Memo[g];
+    };
+    std::vector<std::optional<std::vector<int64_t>>> sources(numGroups);
+    std::function<const std::vector<int64_t> &(unsigned)> sourceOf =
+        [&](unsigned g) -> const std::vector<int64_t> & {
+      if (sources[g])
+        return *sources[g];
+      int64_t before = all[g].channels, after = plan->channels[g];
+      std::vector<int64_t> source;
+      const std::vector<unsigned> &pieces = model.getNetwork().pieces[g];
+      GroupReport &r = reports[first + g];
+      if (!pieces.empty()) {
+        int64_t offset = 0;
+        for (unsigned p : pieces) {
+          for (int64_t s : sourceOf(p))
+            source.push_back(s < 0 ? -1 : offset + s);
+          offset += all[p].channels;
         }
-        std::vector<int64_t> order(g.channels);
+      } else if (after >= before) {
+        source.resize(after, -1);
+        std::iota(source.begin(), source.begin() + before, 0);
+      } else {
+        const std::vector<double> &l1 = l1Of(g);
+        std::vector<int64_t> order(before);
         std::iota(order.begin(), order.end(), 0);
         // Largest L1 first; ties keep the lower index.
         std::stable_sort(order.begin(), order.end(),
                          [&](int64_t a, int64_t b) { return l1[a] > l1[b]; });
-        source.assign(order.begin(), order.begin() + target);
+        source.assign(order.begin(), order.begin() + after);
         llvm::sort(source);
         double total = 0, removed = 0;
-        for (int64_t c = 0; c < g.channels; ++c)
-          total += l1[c];
-        for (auto it = order.begin() + target; it != order.end(); ++it) {
+        for (double v : l1)
+          total += v;
+        for (auto it = order.begin() + after; it != order.end(); ++it) {
           removed += l1[*it];
           r.removedChannels.push_back(*it);
         }
         llvm::sort(r.removedChannels);
         r.l1RemovedFraction = total > 0 ? removed / total : 0;
       }
-      if (failed(rewriteGroup(g, source))) {
-        r.removedChannels.clear();
-        r.l1RemovedFraction = 0;
-        keepUnreadable(g, r);
+      sources[g] = std::move(source);
+      return *sources[g];
+    };
+    for (const ChannelGroup &g : all)
+      if (plan->channels[g.id] != g.channels)
+        (void)sourceOf(g.id);
+    for (const ChannelGroup &g : all) {
+      if (!sources[g.id])
         continue;
+      const std::vector<int64_t> &source = *sources[g.id];
+      bool identity = static_cast<int64_t>(source.size()) == g.channels;
+      for (int64_t c = 0; identity && c < g.channels; ++c)
+        identity = source[c] == c;
+      if (identity)
+        continue;
+      GroupReport &r = reports[first + g.id];
+      if (failed(rewriteGroup(g, *sources[g.id]))) {
+        // Checked above; reaching this is a bug, not bad input.
+        func.emitError() << kPass << ": channel group #" << g.id
+                         << ": a weight could not be rewritten";
+        return signalPassFailure();
       }
       Operation *anchor = g.getAnchor();
-      anchor->emitRemark() << kPass << ": channel group #" << g.id << ": "
-                           << r.action << " " << r.reason;
+      (anchor ? anchor : func.getOperation())->emitRemark()
+          << kPass << ": channel group #" << g.id << ": " << r.action << " "
+          << r.reason;
     }
-  }
-
-  /// A group whose weights cannot be read (not float, no data): kept.
-  void keepUnreadable(const ChannelGroup &g, GroupReport &r) {
-    r.action = "keep";
-    r.reason = "a weight's data cannot be read (not a float dense or "
-               "dense_resource constant)";
-    r.channelsAfter = r.channelsBefore;
-    r.wavesAfter = r.wavesBefore;
-    r.latencyAfterUs = r.latencyBeforeUs;
-    g.getAnchor()->emitRemark()
-        << kPass << ": channel group #" << g.id << " kept: " << r.reason;
   }
 
   LogicalResult writeReport(ModuleOp module,
-                            const std::vector<GroupReport> &reports) {
-    double before = 0, after = 0;
-    for (const GroupReport &r : reports) {
-      before += r.latencyBeforeUs;
-      after += r.latencyAfterUs;
-    }
+                            const std::vector<GroupReport> &reports,
+                            const Totals &totals) {
+    double before = totals.beforeUs, after = totals.afterUs;
     if (report == "-") {
       llvm::raw_ostream &os = llvm::outs();
       os << llvm::formatv("{0,-20} {1,5} {2,-8} {3,15} {4,15} {5,23}  {6}\n",
@@ -555,8 +639,9 @@ struct TailAwareChannelsPass
         blocked += r.action == "blocked";
       }
       os << llvm::formatv("total: {0:f2} us -> {1:f2} us ({2} groups, {3} "
-                          "changed, {4} blocked)\n",
-                          before, after, reports.size(), changed, blocked);
+                          "changed, {4} blocked, {5} rounds)\n",
+                          before, after, reports.size(), changed, blocked,
+                          totals.rounds);
       return success();
     }
     std::string error;
@@ -592,6 +677,7 @@ struct TailAwareChannelsPass
       });
       json.attribute("total_latency_before_us", before);
       json.attribute("total_latency_after_us", after);
+      json.attribute("rounds", static_cast<int64_t>(totals.rounds));
     });
     file->os() << "\n";
     file->keep();

@@ -117,20 +117,27 @@ def TailAwareChannels : Pass<"dnn-tail-aware-channels", "ModuleOp"> {
     (`dnn/Analysis/ChannelGroups.h`: the dims that must keep one size, e.g.
     a conv's output channels, the batch norm and activation after it, the
     next conv's input channels, both sides of a residual add) and decides
-    per group, never per op. Each modifiable group becomes a set of model
-    terms (producers: GEMM N scales with the channel count; consumers: GEMM
-    K scales; depthwise convs: GEMM batch scales; batch norm, activation,
-    pooling, add: memory-bound) and `chooseChannels`
-    (`dnn/Analysis/TailSearch.h`) picks the count:
+    per group, never per op. The function becomes a list of kernels whose
+    GEMM N (producers), K (consumers) or batch (depthwise convs) and whose
+    bytes are proportional to the counts of their groups
+    (`dnn/Analysis/TailSearch.h`); every GEMM's mapping is chosen afresh for
+    each candidate, as `dnn-assign-mapping` will after the rewrite. The
+    groups are decided jointly: the planner sweeps over them in program
+    order, evaluating each group's candidates with the other groups at
+    their current counts, until a sweep changes nothing (at most 4). The
+    objective is the predicted latency of the whole function.
 
-    * `mode=prune`: the largest count in `[c * (1 - max-prune), c)` that
-      pays for fewer waves. The channels kept are those with the largest L1
-      norm summed over the group (producer filters, batch-norm |scale|,
-      depthwise filters, consumer input slices), in their original order;
-      every weight of the group is sliced. Pruning changes the network's
-      function (it removes those channels' contribution).
+    * `mode=prune`: among counts in `[c * (1 - max-prune), c)` that pay for
+      fewer waves and are faster, the largest (`prune-pick=largest`, the
+      least accuracy risk) or the fastest (`prune-pick=fastest`). The
+      channels kept are those with the largest L1 norm summed over the
+      group (producer filters, batch-norm |scale|, depthwise filters,
+      consumer input slices, also through a concat), in their original
+      order; every weight of the group is sliced. Pruning changes the
+      network's function (it removes those channels' contribution).
     * `mode=pad`: the largest count up to `1.5 c` whose predicted latency
-      is within `pad-tolerance` of the original. Padding is exact: the new
+      is within `pad-tolerance` of the original, both for the group's
+      kernels and for the whole function. Padding is exact: the new
       producer filters and biases are zero, batch norms get scale 1,
       offset 0, mean 0, variance 1, other per-channel constants 0, and the
       consumers' weights get zero input slices, so the new channels add
@@ -138,12 +145,15 @@ def TailAwareChannels : Pass<"dnn-tail-aware-channels", "ModuleOp"> {
     * `mode=auto`: prune when the producer's last wave is filled below
       `auto-prune-below` and pruning finds a count, else pad.
 
-    Groups that may not change (a function argument or result, an opaque
-    op, a non-constant weight) are left alone with a remark giving the
-    reason, as are concat groups (not rewritten yet). Candidates are
-    multiples of `channel-multiple`. Changed ops lose their `dnn.mapping`
-    and `dnn.cost` (stale): run `dnn-assign-mapping` (and `dnn-predict`)
-    again afterwards. Needs the module's `#dnn.gpu` target.
+    A concat's group follows its pieces: a piece that changes shifts the
+    channels after it, and the concat's consumers are sliced or padded at
+    the piece's offset. Groups that may not change (a function argument or
+    result, an opaque op, a non-constant weight, a concat result that
+    something else also produces) are left alone with a remark giving the
+    reason. Candidates are multiples of `channel-multiple`. Changed ops lose
+    their `dnn.mapping` and `dnn.cost` (stale): run `dnn-assign-mapping`
+    (and `dnn-predict`) again afterwards. Needs the module's `#dnn.gpu`
+    target.
 
     `report=FILE` writes the decisions as JSON (schema in
     `docs/report-schema.md`), `report=-` prints a table on stdout.
@@ -164,6 +174,9 @@ def TailAwareChannels : Pass<"dnn-tail-aware-channels", "ModuleOp"> {
            "pad accepts a latency at most this fraction above the original">,
     Option<"autoPruneBelow", "auto-prune-below", "double", /*default=*/"0.5",
            "auto prunes when the producer's last wave is filled below this">,
+    Option<"prunePick", "prune-pick", "std::string", /*default=*/"\"largest\"",
+           "prune keeps the largest count that removes a wave (largest) or "
+           "the fastest count in range (fastest)">,
     Option<"report", "report", "std::string", /*default=*/"\"\"",
            "write the decisions: a JSON file, or - for a table on stdout">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
