@@ -252,3 +252,28 @@ def test_concat_prune_equals_zeroed_channels(dnn_opt, dnn_run, tmp_path):
                                atol=1e-5 * float(np.abs(ref).max()))
     full = run_model(dnn_run, tmp_path, text, x, "full")
     assert not np.allclose(full, out, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("arch,width", [("resnet18", 0.9), ("mobilenet_v2", 1.3)])
+def test_zoo_pad_is_exact(dnn_opt, dnn_run, tmp_path, arch, width):
+    """Pad on a whole zoo network (residual adds, depthwise convs, the
+    classifier): the padded network computes the original's outputs."""
+    import onnx
+    from dnn_mlir import import_to_file, models
+    proto = getattr(models, arch)(batch=1, size=32, num_classes=10,
+                                  width=width)
+    onnx_path = tmp_path / f"{arch}.onnx"
+    onnx.save(proto, str(onnx_path))
+    mlir = tmp_path / f"{arch}.mlir"
+    import_to_file(str(onnx_path), str(mlir))
+    # A 5% tolerance pads most groups (the exactness is what is tested).
+    padded, data = run_tail_aware(dnn_opt, tmp_path, mlir.read_text(), "pad",
+                                  " pad-tolerance=0.05")
+    grown = [g for g in data["groups"] if g["action"] == "pad"]
+    assert len(grown) >= 3, data
+    assert any(len(g["members"]) >= 4 for g in grown), grown
+    x = RNG.standard_normal((1, 3, 32, 32)).astype(np.float32)
+    ref = run_model(dnn_run, tmp_path, mlir.read_text(), x, "orig")
+    out = run_model(dnn_run, tmp_path, padded, x, "padded")
+    np.testing.assert_allclose(out, ref, rtol=1e-5,
+                               atol=1e-5 * float(np.abs(ref).max()))
