@@ -109,23 +109,44 @@ func.func @concat_returned(%x: tensor<1x3x8x8xf32>) -> tensor<1x24x8x8xf32> {
 
 // -----
 
-// Classifier head: the flatten is opaque, so the conv's output group (and
-// the linear layer's input channels) are blocked by it.
+// Classifier head: the flatten only drops unit dims (1x64x1x1 -> 1x64), so
+// the conv's output channels reach the linear layer's input as one group.
 func.func @head(%x: tensor<1x3x8x8xf32>) -> tensor<1x10xf32> {
   %w = dnn.constant dense<1.0> : tensor<64x3x3x3xf32>
   %fw = dnn.constant dense<1.0> : tensor<10x64xf32>
   // expected-remark @below {{channel group #0: 3 channels; consumers: conv2d_0; weights: 1; blocked: function argument #0; no producer}}
-  // expected-remark @below {{channel group #1: 64 channels; producers: conv2d_0; pass-through: global_avg_pool_0; weights: 1; blocked: opaque op flatten_0 (dnn.flatten)}}
+  // expected-remark @below {{channel group #1: 64 channels; producers: conv2d_0; consumers: linear_0; pass-through: global_avg_pool_0, flatten_0; weights: 2; modifiable}}
   %c = dnn.conv2d %x, %w : (tensor<1x3x8x8xf32>, tensor<64x3x3x3xf32>) -> tensor<1x64x6x6xf32>
   %g = dnn.global_avg_pool %c : tensor<1x64x6x6xf32> -> tensor<1x64x1x1xf32>
   %f = dnn.flatten %g : tensor<1x64x1x1xf32> -> tensor<1x64xf32>
-  // expected-remark @below {{channel group #2: 64 channels; consumers: linear_0; weights: 1; blocked: opaque op flatten_0 (dnn.flatten); no producer}}
-  // expected-remark @below {{channel group #3: 10 channels; producers: linear_0; weights: 1; blocked: function result}}
+  // expected-remark @below {{channel group #2: 10 channels; producers: linear_0; weights: 1; blocked: function result}}
   %l = dnn.linear %f, %fw : (tensor<1x64xf32>, tensor<10x64xf32>) -> tensor<1x10xf32>
   return %l : tensor<1x10xf32>
 }
 
 // -----
+
+// A flatten that merges channels with spatial dims (1x16x2x2 -> 1x64) is
+// opaque: both sides are blocked. A reshape that keeps the channels but
+// leaves a unit channel dim untied (1x1x1x16 -> 1x16) blocks that group:
+// the reshape would not follow a change of it.
+func.func @merging_flatten(%x: tensor<1x3x4x4xf32>, %y: tensor<1x3x1x16xf32>) -> (tensor<1x10xf32>, tensor<1x16xf32>) {
+  %w = dnn.constant dense<1.0> : tensor<16x3x3x3xf32>
+  %fw = dnn.constant dense<1.0> : tensor<10x64xf32>
+  %w1 = dnn.constant dense<1.0> : tensor<1x3x1x1xf32>
+  // expected-remark @below {{channel group #0: 3 channels; consumers: conv2d_0; weights: 1; blocked: function argument #0; no producer}}
+  // expected-remark @below {{channel group #2: 16 channels; producers: conv2d_0; weights: 1; blocked: opaque op flatten_0 (dnn.flatten)}}
+  %c = dnn.conv2d %x, %w {padding = array<i64: 0, 0, 0, 0>} : (tensor<1x3x4x4xf32>, tensor<16x3x3x3xf32>) -> tensor<1x16x2x2xf32>
+  %f = dnn.flatten %c : tensor<1x16x2x2xf32> -> tensor<1x64xf32>
+  // expected-remark @below {{channel group #3: 64 channels; consumers: linear_0; weights: 1; blocked: opaque op flatten_0 (dnn.flatten); no producer}}
+  // expected-remark @below {{channel group #4: 10 channels; producers: linear_0; weights: 1; blocked: function result}}
+  %l = dnn.linear %f, %fw : (tensor<1x64xf32>, tensor<10x64xf32>) -> tensor<1x10xf32>
+  // expected-remark @below {{channel group #1: 3 channels; consumers: conv2d_1; weights: 1; blocked: function argument #1; no producer}}
+  // expected-remark @below {{channel group #5: 1 channels; producers: conv2d_1; weights: 1; blocked: dim 1 not carried through reshape_0 (dnn.reshape)}}
+  %c1 = dnn.conv2d %y, %w1 : (tensor<1x3x1x16xf32>, tensor<1x3x1x1xf32>) -> tensor<1x1x1x16xf32>
+  %r = dnn.reshape %c1 : tensor<1x1x1x16xf32> -> tensor<1x16xf32>
+  return %l, %r : tensor<1x10xf32>, tensor<1x16xf32>
+}
 
 // A conv whose weight is not a dnn.constant blocks both groups its weight
 // touches: its output channels and its input channels.

@@ -153,8 +153,48 @@ void GlobalAvgPoolOp::getChannelTies(SmallVectorImpl<ChannelTie> &ties) {
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-bool FlattenOp::isChannelOpaque() { return true; }
-bool ReshapeOp::isChannelOpaque() { return true; }
+/// A reshape that only adds or drops unit dims keeps every dim of size > 1:
+/// their sizes, in order, are the same on both sides. Appends a
+/// PassThrough tie per such pair to `ties` (if given); false if the
+/// reshape merges or splits dims.
+static bool unitReshapeTies(Value input, Value result,
+                            SmallVectorImpl<ChannelTie> *ties) {
+  auto in = cast<RankedTensorType>(input.getType());
+  auto out = cast<RankedTensorType>(result.getType());
+  if (!in.hasStaticShape() || !out.hasStaticShape())
+    return false;
+  SmallVector<int64_t> a, b;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (in.getDimSize(d) != 1)
+      a.push_back(d);
+  for (int64_t d = 0; d < out.getRank(); ++d)
+    if (out.getDimSize(d) != 1)
+      b.push_back(d);
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (in.getDimSize(a[i]) != out.getDimSize(b[i]))
+      return false;
+  if (ties)
+    for (size_t i = 0; i < a.size(); ++i)
+      ties->push_back(tie(ChannelTieKind::PassThrough,
+                          {ChannelDim::operand(0, a[i]),
+                           ChannelDim::result(0, b[i])}));
+  return true;
+}
+
+bool FlattenOp::isChannelOpaque() {
+  return !unitReshapeTies(getInput(), getResult(), nullptr);
+}
+void FlattenOp::getChannelTies(SmallVectorImpl<ChannelTie> &ties) {
+  unitReshapeTies(getInput(), getResult(), &ties);
+}
+bool ReshapeOp::isChannelOpaque() {
+  return !unitReshapeTies(getInput(), getResult(), nullptr);
+}
+void ReshapeOp::getChannelTies(SmallVectorImpl<ChannelTie> &ties) {
+  unitReshapeTies(getInput(), getResult(), &ties);
+}
 bool TransposeOp::isChannelOpaque() { return true; }
 
 void ConcatOp::getChannelTies(SmallVectorImpl<ChannelTie> &ties) {

@@ -52,10 +52,13 @@ def DNN_ChannelOpInterface : OpInterface<"ChannelOpInterface"> {
     statistics): a rewrite slices or pads their data, while the other dims
     are activations that follow from the ops that produce them.
 
-    An op whose channels cannot be followed (flatten, reshape, transpose,
-    softmax, matmul, a grouped non-depthwise conv2d) says so with
-    `isChannelOpaque()`; the analysis then blocks every dimension it
-    touches. `lib/Analysis/ChannelGroups.cpp` builds the channel groups of a
+    An op whose channels cannot be followed (transpose, softmax, matmul, a
+    grouped non-depthwise conv2d, a flatten or reshape that merges or splits
+    dims of size > 1) says so with `isChannelOpaque()`; the analysis then
+    blocks every dimension it touches. A flatten or reshape that only adds
+    or drops unit dims (`1x512x1x1 -> 1x512`) ties its dims of size > 1
+    pairwise. A dimension of an operand or result that none of the op's ties
+    covers is blocked too (the op would not follow a change of it). `lib/Analysis/ChannelGroups.cpp` builds the channel groups of a
     function from these ties.
   }];
   let methods = [

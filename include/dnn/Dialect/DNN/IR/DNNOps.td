@@ -326,7 +326,7 @@ def DNN_GlobalAvgPoolOp : DNN_InferredOp<"global_avg_pool", [AllElementTypesMatc
 //===----------------------------------------------------------------------===//
 
 def DNN_FlattenOp : DNN_InferredOp<"flatten", [AllElementTypesMatch<["input", "result"]>,
-    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["isChannelOpaque"]>]> {
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies", "isChannelOpaque"]>]> {
   let summary = "Flatten to 2-D around an axis";
   let description = [{
     Reshapes `d0 x ... x d(r-1)` to
@@ -343,7 +343,7 @@ def DNN_FlattenOp : DNN_InferredOp<"flatten", [AllElementTypesMatch<["input", "r
 }
 
 def DNN_ReshapeOp : DNN_Op<"reshape", [Pure, AllElementTypesMatch<["input", "result"]>,
-    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["isChannelOpaque"]>]> {
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["getChannelTies", "isChannelOpaque"]>]> {
   let summary = "Reshape to the result type (same number of elements)";
   let description = [{
     Reinterprets the row-major element sequence of `input` with the shape
