@@ -76,6 +76,15 @@ def run_model(dnn_run, tmp_path, text, x, name):
     return np.load(out / "out0.npy")
 
 
+def assert_same_outputs(dnn_run, tmp_path, text, padded, shape, rtol):
+    """The padded module computes what the original does."""
+    x = RNG.standard_normal(shape).astype(np.float32)
+    ref = run_model(dnn_run, tmp_path, text, x, "orig")
+    out = run_model(dnn_run, tmp_path, padded, x, "padded")
+    np.testing.assert_allclose(out, ref, rtol=rtol,
+                               atol=rtol * float(np.abs(ref).max()))
+
+
 def tail_aware(dnn_opt, tmp_path, text, mode):
     out, data = run_tail_aware(dnn_opt, tmp_path, text, mode)
     groups = [g for g in data["groups"] if "conv2d_0" in g["members"]
@@ -114,11 +123,7 @@ def test_pad_is_exact(dnn_opt, dnn_run, tmp_path):
         if g["action"] == "blocked":
             assert g["channels_after"] == g["channels_before"]
             assert g["reason"]
-    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
-    ref = run_model(dnn_run, tmp_path, text, x, "orig")
-    out = run_model(dnn_run, tmp_path, padded, x, "padded")
-    np.testing.assert_allclose(out, ref, rtol=1e-6,
-                               atol=1e-6 * float(np.abs(ref).max()))
+    assert_same_outputs(dnn_run, tmp_path, text, padded, (N, CIN, H, H), 1e-6)
 
 
 def test_prune_equals_zeroed_channels(dnn_opt, dnn_run, tmp_path):
@@ -218,11 +223,7 @@ def test_concat_pad_is_exact(dnn_opt, dnn_run, tmp_path):
     assert cat["action"] == "follow", cat
     assert cat["channels_after"] == a["channels_after"] + b["channels_after"]
     assert f"x{cat['channels_after']}x{H}x{H}xf32>" in padded
-    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
-    ref = run_model(dnn_run, tmp_path, text, x, "orig")
-    out = run_model(dnn_run, tmp_path, padded, x, "padded")
-    np.testing.assert_allclose(out, ref, rtol=1e-6,
-                               atol=1e-6 * float(np.abs(ref).max()))
+    assert_same_outputs(dnn_run, tmp_path, text, padded, (N, CIN, H, H), 1e-6)
 
 
 def test_concat_prune_equals_zeroed_channels(dnn_opt, dnn_run, tmp_path):
@@ -272,8 +273,5 @@ def test_zoo_pad_is_exact(dnn_opt, dnn_run, tmp_path, arch, width):
     grown = [g for g in data["groups"] if g["action"] == "pad"]
     assert len(grown) >= 3, data
     assert any(len(g["members"]) >= 4 for g in grown), grown
-    x = RNG.standard_normal((1, 3, 32, 32)).astype(np.float32)
-    ref = run_model(dnn_run, tmp_path, mlir.read_text(), x, "orig")
-    out = run_model(dnn_run, tmp_path, padded, x, "padded")
-    np.testing.assert_allclose(out, ref, rtol=1e-5,
-                               atol=1e-5 * float(np.abs(ref).max()))
+    assert_same_outputs(dnn_run, tmp_path, mlir.read_text(), padded,
+                        (1, 3, 32, 32), 1e-5)
