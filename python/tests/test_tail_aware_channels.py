@@ -119,6 +119,8 @@ def test_pad_is_exact(dnn_opt, dnn_run, tmp_path):
     assert group["l1_removed_fraction"] == 0
     assert group["removed_channels"] == []
     assert f"x{group['channels_after']}x{H}x{H}xf32>" in padded
+    # Resource weights stay resources (new keys, the old blobs dropped).
+    assert "dense_resource<w1" in padded and "dense_resource<w2" in padded
     for g in data["groups"]:
         if g["action"] == "blocked":
             assert g["channels_after"] == g["channels_before"]

@@ -332,7 +332,18 @@ static LogicalResult rewriteGroup(const ChannelGroup &group,
                             raw.elementBytes) == 0;
     if (uniform && !bytes.empty())
       bytes = bytes.take_front(raw.elementBytes);
-    auto attr = DenseElementsAttr::getFromRawBuffer(raw.type, bytes);
+    // A weight that came as a resource blob stays one (under a new key,
+    // made unique by the blob manager), so large models stay compact.
+    ElementsAttr attr;
+    if (auto resource =
+            dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+        resource && bytes.size() == raw.bytes.size())
+      attr = DenseResourceElementsAttr::get(
+          raw.type, resource.getRawHandle().getKey(),
+          HeapAsmResourceBlob::allocateAndCopyWithAlign(
+              bytes, alignof(std::max_align_t)));
+    else
+      attr = DenseElementsAttr::getFromRawBuffer(raw.type, bytes);
     constant.setValueAttr(attr);
     constant.getResult().setType(raw.type);
     for (Operation *user : constant->getUsers())
