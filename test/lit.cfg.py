@@ -46,6 +46,7 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # Features for tests that need optional tools.
 if config.dnn_have_ptxas:
     config.available_features.add("ptxas")
+    config.substitutions.append(("%dnn_ptxas", config.dnn_ptxas))
 if config.dnn_have_cuda:
     config.available_features.add("cuda")
 if shutil.which("cmake"):

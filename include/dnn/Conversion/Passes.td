@@ -46,4 +46,43 @@ def ConvertDNNToLinalg : Pass<"dnn-lower-to-linalg"> {
   ];
 }
 
+def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
+  let summary = "Build one tiled GEMM kernel (test of the GPU lowering's GEMM)";
+  let description = [{
+    Adds `gpu.module @dnn_test_kernels` with `gpu.func @gemm`, the f32 SIMT
+    GEMM the GPU lowering emits for linear/matmul/conv2d
+    (`dnn/Conversion/DNNToGPU/GemmKernel.h`), for the shape `m x n x k` and
+    the kernel configuration `config` (a name of the performance model's
+    kernel table, e.g. `sgemm_128x64x16_t256`), and marks the module
+    `gpu.container_module`. The kernel's launch (grid and block) is
+    recorded on it as `dnn.launch = array<i64: grid_x, grid_y, block_x>`.
+    Used to check the kernels with `ptxas` (registers, spills, shared
+    memory) before the lowering uses them:
+
+    ```
+    dnn-opt --dnn-test-gemm-kernel="m=512 n=256 k=1024 config=sgemm_64x64x16_t256" \
+        --nvvm-attach-target=chip=sm_90 --convert-gpu-to-nvvm \
+        --gpu-module-to-binary=format=isa | utils/extract_ptx.py - -o gemm.ptx
+    ```
+  }];
+  let options = [
+    Option<"m", "m", "int64_t", /*default=*/"256", "rows of A and C">,
+    Option<"n", "n", "int64_t", /*default=*/"256", "columns of B and C">,
+    Option<"k", "k", "int64_t", /*default=*/"256", "the reduction">,
+    Option<"config", "config", "std::string",
+           /*default=*/"\"sgemm_64x64x16_t256\"",
+           "kernel configuration (tile and threads) by name">,
+    Option<"transposeB", "transpose-b", "bool", /*default=*/"false",
+           "B is [n, k] (a linear layer's weight)">,
+    Option<"bias", "bias", "bool", /*default=*/"false", "add bias[n]">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // DNN_CONVERSION_PASSES_TD

@@ -1,0 +1,245 @@
+//===- GemmKernel.cpp - tiled GEMM kernels for the GPU lowering -----------===//
+//
+// The SIMT f32 GEMM of the GPU lowering (see GemmKernel.h). Loops over the
+// tile_k slices stay loops (scf.for carrying the accumulators); the loops
+// inside a slice are unrolled here, so every accumulator and staged operand
+// is an SSA value (a register), never a private array.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnn/Conversion/DNNToGPU/GemmKernel.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::dnn;
+
+LogicalResult mlir::dnn::getRegisterTile(const GemmKernelSpec &spec,
+                                         int64_t &tm, int64_t &tn,
+                                         std::string &error) {
+  if (spec.tileM < 1 || spec.tileN < 1 || spec.tileK < 1 || spec.threads < 1) {
+    error = "tile sizes and threads must be positive";
+    return failure();
+  }
+  int64_t outputs = spec.tileM * spec.tileN;
+  if (outputs % spec.threads != 0) {
+    error = "a " + std::to_string(spec.tileM) + "x" +
+            std::to_string(spec.tileN) + " tile does not split evenly over " +
+            std::to_string(spec.threads) + " threads";
+    return failure();
+  }
+  int64_t perThread = outputs / spec.threads;
+  // The squarest power-of-two split, TM >= TN (8x8, 8x4, 4x4, ...).
+  tm = 1;
+  while (tm * tm < perThread)
+    tm *= 2;
+  tn = perThread / tm;
+  if (tm * tn != perThread || spec.tileM % tm != 0 || spec.tileN % tn != 0) {
+    error = "no register tile covers a " + std::to_string(spec.tileM) + "x" +
+            std::to_string(spec.tileN) + " tile with " +
+            std::to_string(spec.threads) + " threads";
+    return failure();
+  }
+  return success();
+}
+
+GemmLaunch mlir::dnn::getGemmLaunch(const GemmKernelSpec &spec) {
+  GemmLaunch launch;
+  launch.gridX = llvm::divideCeil(spec.n, spec.tileN);
+  launch.gridY = llvm::divideCeil(spec.m, spec.tileM);
+  launch.blockX = spec.threads;
+  return launch;
+}
+
+namespace {
+/// Index arithmetic with constants folded at build time where possible.
+struct IndexBuilder {
+  OpBuilder &b;
+  Location loc;
+
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, c(y)); }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, c(y)).getResult();
+  }
+  Value div(Value x, int64_t y) {
+    return y == 1 ? x : arith::DivUIOp::create(b, loc, x, c(y)).getResult();
+  }
+  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, loc, x, c(y)); }
+  Value lt(Value x, int64_t y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, c(y));
+  }
+  Value min(Value x, int64_t y) { return arith::MinUIOp::create(b, loc, x, c(y)); }
+  Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+};
+} // namespace
+
+FailureOr<gpu::GPUFuncOp>
+mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
+                           gpu::GPUModuleOp module, StringRef name,
+                           const GemmKernelSpec &spec) {
+  if (spec.m < 1 || spec.n < 1 || spec.k < 1)
+    return emitError(loc) << "GEMM kernel '" << name << "': empty shape "
+                          << spec.m << "x" << spec.n << "x" << spec.k;
+  int64_t tm = 0, tn = 0;
+  std::string error;
+  if (failed(getRegisterTile(spec, tm, tn, error)))
+    return emitError(loc) << "GEMM kernel '" << name << "': " << error;
+  const int64_t bm = spec.tileM, bn = spec.tileN, bk = spec.tileK,
+                threads = spec.threads;
+
+  MLIRContext *ctx = builder.getContext();
+  Type f32 = builder.getF32Type();
+  auto aType = MemRefType::get({spec.m, spec.k}, f32);
+  auto bType = spec.transposeB ? MemRefType::get({spec.n, spec.k}, f32)
+                               : MemRefType::get({spec.k, spec.n}, f32);
+  auto cType = MemRefType::get({spec.m, spec.n}, f32);
+  SmallVector<Type> args = {aType, bType};
+  if (spec.bias)
+    args.push_back(MemRefType::get({spec.n}, f32));
+  args.push_back(cType);
+  auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  // Shared tiles, k-major so a thread's TM (TN) operands are contiguous.
+  auto aTile = MemRefType::get({bk, bm}, f32, MemRefLayoutAttrInterface{},
+                               workgroup);
+  auto bTile = MemRefType::get({bk, bn}, f32, MemRefLayoutAttrInterface{},
+                               workgroup);
+
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = gpu::GPUFuncOp::create(builder, loc, name,
+                                     builder.getFunctionType(args, {}),
+                                     TypeRange{aTile, bTile});
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                builder.getUnitAttr());
+  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(threads), 1, 1}));
+
+  Block &entry = func.getBody().front();
+  builder.setInsertionPointToStart(&entry);
+  IndexBuilder ix{builder, loc};
+  Value a = entry.getArgument(0), bMat = entry.getArgument(1);
+  Value bias = spec.bias ? entry.getArgument(2) : Value();
+  Value c = entry.getArgument(spec.bias ? 3 : 2);
+  Value as = func.getWorkgroupAttributions()[0];
+  Value bs = func.getWorkgroupAttributions()[1];
+
+  Value tid = gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x);
+  Value blockM = ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::y), bm);
+  Value blockN = ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x), bn);
+  Value row = ix.mul(ix.div(tid, bn / tn), tm); // first row of the thread's tile
+  Value col = ix.mul(ix.rem(tid, bn / tn), tn);
+  Value zero = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0));
+
+  // Loads element (r, q) of a matrix with `rows` x `cols` valid entries, 0
+  // outside: the index is clamped so the load never leaves the buffer.
+  auto guardedLoad = [&](Value matrix, Value r, Value q, int64_t rows,
+                         int64_t cols) -> Value {
+    Value inside = ix.both(ix.lt(r, rows), ix.lt(q, cols));
+    Value v = memref::LoadOp::create(builder, loc, matrix,
+                                     ValueRange{ix.min(r, rows - 1),
+                                                ix.min(q, cols - 1)});
+    return arith::SelectOp::create(builder, loc, inside, v, zero);
+  };
+
+  SmallVector<Value> init(tm * tn, zero);
+  auto loop = scf::ForOp::create(builder, loc, ix.c(0), ix.c(spec.k), ix.c(bk),
+                                 init);
+  builder.setInsertionPointToStart(loop.getBody());
+  Value k0 = loop.getInductionVar();
+  // Stage A[blockM : +bm, k0 : +bk] into as[k][m]: consecutive threads read
+  // consecutive k of one row (A is row-major in k).
+  for (int64_t l = 0; l < llvm::divideCeil(bm * bk, threads); ++l) {
+    Value idx = ix.add(tid, l * threads);
+    auto stage = [&]() {
+      Value r = ix.div(idx, bk), q = ix.rem(idx, bk);
+      Value v = guardedLoad(a, ix.add(blockM, r), ix.add(k0, q), spec.m, spec.k);
+      memref::StoreOp::create(builder, loc, v, as, ValueRange{q, r});
+    };
+    if ((l + 1) * threads <= bm * bk) {
+      stage();
+      continue;
+    }
+    auto inTile = scf::IfOp::create(builder, loc, ix.lt(idx, bm * bk));
+    OpBuilder::InsertionGuard g(builder);
+    builder.setInsertionPointToStart(inTile.thenBlock());
+    stage();
+  }
+  // Stage B[k0 : +bk, blockN : +bn] into bs[k][n], coalesced along the
+  // contiguous dim of B (n, or k when B is [n, k]).
+  for (int64_t l = 0; l < llvm::divideCeil(bk * bn, threads); ++l) {
+    Value idx = ix.add(tid, l * threads);
+    auto stage = [&]() {
+      Value kk, nn, v;
+      if (spec.transposeB) {
+        kk = ix.rem(idx, bk);
+        nn = ix.div(idx, bk);
+        v = guardedLoad(bMat, ix.add(blockN, nn), ix.add(k0, kk), spec.n,
+                        spec.k);
+      } else {
+        kk = ix.div(idx, bn);
+        nn = ix.rem(idx, bn);
+        v = guardedLoad(bMat, ix.add(k0, kk), ix.add(blockN, nn), spec.k,
+                        spec.n);
+      }
+      memref::StoreOp::create(builder, loc, v, bs, ValueRange{kk, nn});
+    };
+    if ((l + 1) * threads <= bk * bn) {
+      stage();
+      continue;
+    }
+    auto inTile = scf::IfOp::create(builder, loc, ix.lt(idx, bk * bn));
+    OpBuilder::InsertionGuard g(builder);
+    builder.setInsertionPointToStart(inTile.thenBlock());
+    stage();
+  }
+  gpu::BarrierOp::create(builder, loc);
+  // acc[i][j] += as[k][row + i] * bs[k][col + j] over the slice.
+  SmallVector<Value> acc(loop.getRegionIterArgs());
+  for (int64_t kk = 0; kk < bk; ++kk) {
+    SmallVector<Value> ra, rb;
+    for (int64_t i = 0; i < tm; ++i)
+      ra.push_back(memref::LoadOp::create(builder, loc, as,
+                                          ValueRange{ix.c(kk), ix.add(row, i)}));
+    for (int64_t j = 0; j < tn; ++j)
+      rb.push_back(memref::LoadOp::create(builder, loc, bs,
+                                          ValueRange{ix.c(kk), ix.add(col, j)}));
+    // a * b + acc, contractible into one fma.rn.f32 (math.fma would become
+    // a libdevice call).
+    auto contract = arith::FastMathFlagsAttr::get(
+        ctx, arith::FastMathFlags::contract);
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j) {
+        Value p = arith::MulFOp::create(builder, loc, ra[i], rb[j], contract);
+        acc[i * tn + j] =
+            arith::AddFOp::create(builder, loc, p, acc[i * tn + j], contract);
+      }
+  }
+  gpu::BarrierOp::create(builder, loc);
+  scf::YieldOp::create(builder, loc, acc);
+
+  // Epilogue: bias, then the in-bounds outputs.
+  builder.setInsertionPointAfter(loop);
+  for (int64_t i = 0; i < tm; ++i) {
+    Value r = ix.add(ix.add(blockM, row), i);
+    for (int64_t j = 0; j < tn; ++j) {
+      Value q = ix.add(ix.add(blockN, col), j);
+      auto inside = scf::IfOp::create(builder, loc,
+                                      ix.both(ix.lt(r, spec.m), ix.lt(q, spec.n)));
+      OpBuilder::InsertionGuard g(builder);
+      builder.setInsertionPointToStart(inside.thenBlock());
+      Value v = loop.getResult(i * tn + j);
+      if (bias)
+        v = arith::AddFOp::create(
+            builder, loc, v, memref::LoadOp::create(builder, loc, bias, q));
+      memref::StoreOp::create(builder, loc, v, c, ValueRange{r, q});
+    }
+  }
+  gpu::ReturnOp::create(builder, loc);
+  return func;
+}

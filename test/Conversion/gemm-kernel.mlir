@@ -1,0 +1,32 @@
+// The tiled GEMM kernel of the GPU lowering (dnn-test-gemm-kernel): its
+// launch and structure (this file), and what ptxas makes of it
+// (gemm-kernel-ptxas.test).
+// RUN: dnn-opt %s --dnn-test-gemm-kernel="m=100 n=70 k=40 config=sgemm_64x64x16_t256 bias=true transpose-b=true" | FileCheck %s
+// RUN: dnn-opt %s --dnn-test-gemm-kernel="m=1024 n=512 k=256 config=sgemm_128x128x8_t256" | FileCheck %s --check-prefix=BIG
+// RUN: not dnn-opt %s --dnn-test-gemm-kernel="config=nope" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: not dnn-opt %s --dnn-test-gemm-kernel="config=hgemm_128x128x32_t256" 2>&1 | FileCheck %s --check-prefix=TENSOR
+// RUN: not dnn-opt %s --dnn-test-gemm-kernel="m=0" 2>&1 | FileCheck %s --check-prefix=EMPTY
+
+// 100x70 with 64x64 tiles: a 2 x 2 grid of 256 threads, each thread a 4x4
+// register tile (16 accumulators carried through the k loop), A and B
+// staged k-major in shared memory, B read as [n, k], bias added before the
+// guarded stores.
+// CHECK: module attributes {gpu.container_module}
+// CHECK: gpu.func @gemm(%{{.*}}: memref<100x40xf32>, %{{.*}}: memref<70x40xf32>, %{{.*}}: memref<70xf32>, %{{.*}}: memref<100x70xf32>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: kernel attributes {dnn.launch = array<i64: 2, 2, 256>, known_block_size = array<i32: 256, 1, 1>}
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: gpu.barrier
+// CHECK-COUNT-256: arith.mulf {{.*}} fastmath<contract>
+// CHECK: gpu.barrier
+// CHECK-COUNT-16: arith.addf {{.*}} : f32
+// CHECK: gpu.return
+
+// BIG: gpu.func @gemm(%{{.*}}: memref<1024x256xf32>, %{{.*}}: memref<256x512xf32>, %{{.*}}: memref<1024x512xf32>)
+// BIG-SAME: workgroup(%{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>)
+// BIG-SAME: dnn.launch = array<i64: 4, 8, 256>
+// BIG-COUNT-512: arith.mulf {{.*}} fastmath<contract>
+
+// UNKNOWN: error: dnn-test-gemm-kernel: unknown kernel configuration 'nope'
+// TENSOR: error: dnn-test-gemm-kernel: 'hgemm_128x128x32_t256' is a tensor-core configuration
+// EMPTY: error: GEMM kernel 'gemm': empty shape 0x256x256
