@@ -30,3 +30,21 @@
 // UNKNOWN: error: dnn-test-gemm-kernel: unknown kernel configuration 'nope'
 // TENSOR: error: dnn-test-gemm-kernel: 'hgemm_128x128x32_t256' is a tensor-core configuration
 // EMPTY: error: GEMM kernel 'gemm': empty shape 0x256x256
+
+// A 3x3 convolution (padding 1) on 1x64x56x56 as implicit GEMM: m = 3136
+// output pixels, n = 64 filters, k = 576; the input, weight and output keep
+// their NCHW/FCHW shapes, the padding is computed on the fly (signed
+// bounds checks on the input row and column).
+// RUN: dnn-opt %s --dnn-test-gemm-kernel="conv=1,64,56,56,64,3,1,1,1 config=sgemm_64x64x16_t256 bias=true" | FileCheck %s --check-prefix=CONV
+// RUN: not dnn-opt %s --dnn-test-gemm-kernel="conv=1,2,3" 2>&1 | FileCheck %s --check-prefix=CONVARGS
+// CONV: gpu.func @gemm(%{{.*}}: memref<1x64x56x56xf32>, %{{.*}}: memref<64x64x3x3xf32>, %{{.*}}: memref<64xf32>, %{{.*}}: memref<1x64x56x56xf32>)
+// CONV-SAME: dnn.launch = array<i64: 1, 49, 256>
+// CONV: scf.for %{{.*}} = %{{.*}} to %c576{{.*}} step %c16
+// CONV: arith.cmpi sge
+// CONV: arith.maxsi
+// CONV: arith.minsi
+// CONV: memref.load %{{.*}} : memref<1x64x56x56xf32>
+// CONV: memref.load %{{.*}} : memref<64x64x3x3xf32>
+// CONV: gpu.barrier
+// CONV: memref.store %{{.*}} : memref<1x64x56x56xf32>
+// CONVARGS: error: dnn-test-gemm-kernel: conv takes 9 values

@@ -11,7 +11,8 @@ machine has no compiler:
           (needs only NumPy and CuPy) loads each PTX, runs it on seeded
           inputs, checks C against a float64 NumPy reference, and times it
           (CUDA events, warm-up, median of --reps) beside CuPy's matmul
-          (cuBLAS) on the same operands; prints a markdown table.
+          (cuBLAS) on the same operands, or PyTorch's conv2d (cuDNN) for
+          the convolutions; prints a markdown table.
 
 The kernel is `gemm(A, B[, bias], C)`, f32, row-major; B is [k, n], or
 [n, k] with transpose_b. Grid (ceil(n / tile_n), ceil(m / tile_m)),
@@ -41,6 +42,16 @@ CASES = [
     (3136, 64, 576, "sgemm_64x64x16_t256", False, False),
     (100, 70, 40, "sgemm_64x64x16_t256", True, True),
     (1, 1000, 2048, "sgemm_64x64x16_t256", True, True),
+]
+
+# Convolutions as implicit GEMM: (batch, channels, size, filters, kernel,
+# stride, pad, dilation, config, bias), ResNet-like layers.
+CONVS = [
+    (1, 64, 56, 64, 3, 1, 1, 1, "sgemm_64x64x16_t256", True),
+    (8, 128, 28, 128, 3, 1, 1, 1, "sgemm_128x64x16_t256", False),
+    (1, 3, 224, 64, 7, 2, 3, 1, "sgemm_64x64x16_t256", True),
+    (4, 256, 14, 512, 1, 2, 0, 1, "sgemm_128x128x8_t256", False),
+    (2, 32, 20, 48, 3, 1, 2, 2, "sgemm_64x64x16_t256", True),
 ]
 
 PIPELINE = ("--convert-scf-to-cf --nvvm-attach-target=chip={chip} "
@@ -74,6 +85,31 @@ def prepare(args) -> int:
                       "transpose_b": tb, "bias": bias, "ptx": name,
                       "grid": [int(launch.group(1)), int(launch.group(2))],
                       "block": int(launch.group(3))})
+    for i, (nb, ch, hw, f, ks, st, pd, dl, config, bias) in enumerate(CONVS):
+        opts = (f"conv={nb},{ch},{hw},{hw},{f},{ks},{st},{pd},{dl} "
+                f"config={config} bias={int(bias)}")
+        cmd = [str(dnn_opt), os.devnull, f"--dnn-test-gemm-kernel={opts}",
+               *PIPELINE.format(chip=args.chip).split()]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            return 1
+        found = list(binaries(proc.stdout))
+        launch = re.search(r"dnn\.launch = array<i64: (\d+), (\d+), (\d+)>",
+                           subprocess.run(cmd[:3], capture_output=True,
+                                          text=True).stdout)
+        name = f"conv{i}.ptx"
+        (out / name).write_bytes(found[0][2])
+        span = dl * (ks - 1) + 1
+        oh = (hw + 2 * pd - span) // st + 1
+        cases.append({"conv": {"batch": nb, "channels": ch, "size": hw,
+                               "filters": f, "kernel": ks, "stride": st,
+                               "pad": pd, "dilation": dl, "out": oh},
+                      "m": nb * oh * oh, "n": f, "k": ch * ks * ks,
+                      "config": config, "transpose_b": True, "bias": bias,
+                      "ptx": name,
+                      "grid": [int(launch.group(1)), int(launch.group(2))],
+                      "block": int(launch.group(3))})
     (out / "cases.json").write_text(json.dumps({"chip": args.chip,
                                                 "cases": cases}, indent=1))
     print(f"wrote {len(cases)} cases to {out}")
@@ -89,6 +125,10 @@ def run(args) -> int:
     rows, bad = [], 0
     for case in spec["cases"]:
         m, n, k = case["m"], case["n"], case["k"]
+        if "conv" in case:
+            rows.append(run_conv(case, root, rng, args))
+            bad += not rows[-1]["ok"]
+            continue
         a = rng.uniform(-1, 1, (m, k)).astype(np.float32)
         b = rng.uniform(-1, 1, (n, k) if case["transpose_b"] else (k, n)) \
             .astype(np.float32)
@@ -117,33 +157,25 @@ def run(args) -> int:
         ok = err < 1e-5 * math.sqrt(k)
         bad += not ok
 
-        def timed(fn):
-            for _ in range(3):
-                fn()
-            start, stop = cp.cuda.Event(), cp.cuda.Event()
-            times = []
-            for _ in range(args.reps):
-                start.record()
-                fn()
-                stop.record()
-                stop.synchronize()
-                times.append(cp.cuda.get_elapsed_time(start, stop) * 1e3)
-            return sorted(times)[len(times) // 2]
-
-        t_ours, t_cublas = timed(ours), timed(cublas)
+        t_ours, t_cublas = timed(ours, args.reps), timed(cublas, args.reps)
         flops = 2.0 * m * n * k
         rows.append({**case, "max_rel_err": err, "ok": ok, "us": t_ours,
                      "cublas_us": t_cublas,
                      "tflops": flops / t_ours / 1e6,
                      "cublas_tflops": flops / t_cublas / 1e6})
     name = cp.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    for r in rows:
+        r.setdefault("cublas_us", float("nan"))
+        r.setdefault("cublas_tflops", float("nan"))
     print(f"device: {name}\n")
     print("| m | n | k | config | B | bias | max rel err | ok | ours (us) | "
-          "cuBLAS (us) | ours TFLOP/s | cuBLAS TFLOP/s | ours / cuBLAS |")
+          "vendor (us) | ours TFLOP/s | vendor TFLOP/s | ours / vendor |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        form = ("conv" if "conv" in r else
+                "[n,k]" if r["transpose_b"] else "[k,n]")
         print(f"| {r['m']} | {r['n']} | {r['k']} | {r['config']} | "
-              f"{'[n,k]' if r['transpose_b'] else '[k,n]'} | {r['bias']} | "
+              f"{form} | {r['bias']} | "
               f"{r['max_rel_err']:.1e} | {r['ok']} | {r['us']:.1f} | "
               f"{r['cublas_us']:.1f} | {r['tflops']:.1f} | "
               f"{r['cublas_tflops']:.1f} | {r['tflops'] / r['cublas_tflops']:.2f} |")
@@ -151,6 +183,75 @@ def run(args) -> int:
         pathlib.Path(args.json).write_text(json.dumps(
             {"device": name, "rows": rows}, indent=1))
     return 1 if bad else 0
+
+
+def timed(fn, reps):
+    """Median time of `fn` in microseconds (CUDA events, 3 warm-up runs)."""
+    import cupy as cp
+    for _ in range(3):
+        fn()
+    start, stop = cp.cuda.Event(), cp.cuda.Event()
+    times = []
+    for _ in range(reps):
+        start.record()
+        fn()
+        stop.record()
+        stop.synchronize()
+        times.append(cp.cuda.get_elapsed_time(start, stop) * 1e3)
+    return sorted(times)[len(times) // 2]
+
+
+def run_conv(case, root, rng, args):
+    """One implicit-GEMM convolution: float64 NumPy reference, our kernel,
+    and PyTorch's conv2d (cuDNN, TF32 off) when PyTorch is there."""
+    import cupy as cp
+    import numpy as np
+    c = case["conv"]
+    nb, ch, hw, f, ks = c["batch"], c["channels"], c["size"], c["filters"], c["kernel"]
+    st, pd, dl, oh = c["stride"], c["pad"], c["dilation"], c["out"]
+    x = rng.uniform(-1, 1, (nb, ch, hw, hw)).astype(np.float32)
+    w = rng.uniform(-1, 1, (f, ch, ks, ks)).astype(np.float32)
+    bias = rng.uniform(-1, 1, (f,)).astype(np.float32)
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pd, pd), (pd, pd)))
+    ref = np.zeros((nb, f, oh, oh))
+    for r in range(ks):
+        for q in range(ks):
+            patch = xp[:, :, r * dl:r * dl + st * (oh - 1) + 1:st,
+                       q * dl:q * dl + st * (oh - 1) + 1:st]
+            ref += np.einsum("nchw,fc->nfhw", patch, w[:, :, r, q].astype(np.float64))
+    if case["bias"]:
+        ref += bias[None, :, None, None]
+    kern = cp.RawModule(code=(root / case["ptx"]).read_text()).get_function("gemm")
+    dx, dw, db = cp.asarray(x), cp.asarray(w), cp.asarray(bias)
+    dy = cp.zeros((nb, f, oh, oh), dtype=cp.float32)
+    kargs = (dx, dw, db, dy) if case["bias"] else (dx, dw, dy)
+    grid, block = tuple(case["grid"]) + (1,), (case["block"], 1, 1)
+
+    def ours():
+        kern(grid, block, kargs)
+
+    ours()
+    cp.cuda.Device().synchronize()
+    got = cp.asnumpy(dy)
+    err = float(np.max(np.abs(got - ref)) / max(1e-30, np.max(np.abs(ref))))
+    row = {**case, "max_rel_err": err,
+           "ok": err < 1e-5 * math.sqrt(case["k"]), "us": timed(ours, args.reps)}
+    flops = 2.0 * case["m"] * case["n"] * case["k"]
+    row["tflops"] = flops / row["us"] / 1e6
+    try:
+        import torch
+        torch.backends.cudnn.allow_tf32 = False
+        tx, tw = torch.from_dlpack(dx), torch.from_dlpack(dw)
+        tb = torch.from_dlpack(db) if case["bias"] else None
+
+        def vendor():
+            torch.nn.functional.conv2d(tx, tw, tb, stride=st, padding=pd,
+                                       dilation=dl)
+        row["cublas_us"] = timed(vendor, args.reps)  # cuDNN here
+        row["cublas_tflops"] = flops / row["cublas_us"] / 1e6
+    except ImportError:
+        pass
+    return row
 
 
 def main() -> int:

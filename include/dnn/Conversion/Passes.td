@@ -57,7 +57,8 @@ def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
     `gpu.container_module`. The kernel's launch (grid and block) is
     recorded on it as `dnn.launch = array<i64: grid_x, grid_y, block_x>`.
     Used to check the kernels with `ptxas` (registers, spills, shared
-    memory) before the lowering uses them:
+    memory) before the lowering uses them. With `conv=...` the kernel is a
+    convolution's implicit GEMM (input NCHW, weight FCHW, output NCHW).
 
     ```
     dnn-opt --dnn-test-gemm-kernel="m=512 n=256 k=1024 config=sgemm_64x64x16_t256" \
@@ -75,6 +76,10 @@ def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
     Option<"transposeB", "transpose-b", "bool", /*default=*/"false",
            "B is [n, k] (a linear layer's weight)">,
     Option<"bias", "bias", "bool", /*default=*/"false", "add bias[n]">,
+    ListOption<"conv", "conv", "int64_t",
+               "instead of m, n, k: a convolution as implicit GEMM, "
+               "batch,channels,height,width,filters,kernel,stride,pad,dilation "
+               "(square kernel, stride, padding and dilation)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

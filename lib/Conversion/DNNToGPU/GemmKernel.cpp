@@ -47,6 +47,15 @@ LogicalResult mlir::dnn::getRegisterTile(const GemmKernelSpec &spec,
   return success();
 }
 
+GemmKernelSpec mlir::dnn::getConvGemmSpec(const ConvGeometry &conv) {
+  GemmKernelSpec spec;
+  spec.m = conv.batch * conv.outH * conv.outW;
+  spec.n = conv.filters;
+  spec.k = conv.channels * conv.kernelH * conv.kernelW;
+  spec.conv = conv;
+  return spec;
+}
+
 GemmLaunch mlir::dnn::getGemmLaunch(const GemmKernelSpec &spec) {
   GemmLaunch launch;
   launch.gridX = llvm::divideCeil(spec.n, spec.tileN);
@@ -75,6 +84,20 @@ struct IndexBuilder {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, c(y));
   }
   Value min(Value x, int64_t y) { return arith::MinUIOp::create(b, loc, x, c(y)); }
+  Value sub(Value x, int64_t y) {
+    return y == 0 ? x : arith::SubIOp::create(b, loc, x, c(y)).getResult();
+  }
+  /// 0 <= x < y for a signed x.
+  Value within(Value x, int64_t y) {
+    Value ge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x, c(0));
+    Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, c(y));
+    return both(ge, lt);
+  }
+  /// x clamped to [0, y - 1] (signed).
+  Value clamp(Value x, int64_t y) {
+    Value lo = arith::MaxSIOp::create(b, loc, x, c(0));
+    return arith::MinSIOp::create(b, loc, lo, c(y - 1));
+  }
   Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
 };
 } // namespace
@@ -95,10 +118,26 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
 
   MLIRContext *ctx = builder.getContext();
   Type f32 = builder.getF32Type();
-  auto aType = MemRefType::get({spec.m, spec.k}, f32);
-  auto bType = spec.transposeB ? MemRefType::get({spec.n, spec.k}, f32)
-                               : MemRefType::get({spec.k, spec.n}, f32);
-  auto cType = MemRefType::get({spec.m, spec.n}, f32);
+  const std::optional<ConvGeometry> &conv = spec.conv;
+  if (conv && (spec.m != conv->batch * conv->outH * conv->outW ||
+               spec.n != conv->filters ||
+               spec.k != conv->channels * conv->kernelH * conv->kernelW))
+    return emitError(loc) << "GEMM kernel '" << name
+                          << "': m, n, k are not the convolution's";
+  MemRefType aType, bType, cType;
+  if (conv) {
+    aType = MemRefType::get(
+        {conv->batch, conv->channels, conv->height, conv->width}, f32);
+    bType = MemRefType::get(
+        {conv->filters, conv->channels, conv->kernelH, conv->kernelW}, f32);
+    cType = MemRefType::get(
+        {conv->batch, conv->filters, conv->outH, conv->outW}, f32);
+  } else {
+    aType = MemRefType::get({spec.m, spec.k}, f32);
+    bType = spec.transposeB ? MemRefType::get({spec.n, spec.k}, f32)
+                            : MemRefType::get({spec.k, spec.n}, f32);
+    cType = MemRefType::get({spec.m, spec.n}, f32);
+  }
   SmallVector<Type> args = {aType, bType};
   if (spec.bias)
     args.push_back(MemRefType::get({spec.n}, f32));
@@ -136,15 +175,73 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   Value col = ix.mul(ix.rem(tid, bn / tn), tn);
   Value zero = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0));
 
-  // Loads element (r, q) of a matrix with `rows` x `cols` valid entries, 0
-  // outside: the index is clamped so the load never leaves the buffer.
-  auto guardedLoad = [&](Value matrix, Value r, Value q, int64_t rows,
-                         int64_t cols) -> Value {
-    Value inside = ix.both(ix.lt(r, rows), ix.lt(q, cols));
-    Value v = memref::LoadOp::create(builder, loc, matrix,
-                                     ValueRange{ix.min(r, rows - 1),
-                                                ix.min(q, cols - 1)});
+  // A(mi, ki) and B(ki, ni) of the GEMM view, 0 outside the problem (and
+  // in a convolution's padding). Indices are clamped so that no load leaves
+  // its buffer; the value is then selected away.
+  auto loadA = [&](Value mi, Value ki) -> Value {
+    Value inside = ix.both(ix.lt(mi, spec.m), ix.lt(ki, spec.k));
+    SmallVector<Value> at;
+    if (conv) {
+      int64_t plane = conv->outH * conv->outW, window = conv->kernelH * conv->kernelW;
+      Value nb = ix.div(mi, plane), pix = ix.rem(mi, plane);
+      Value oh = ix.div(pix, conv->outW), ow = ix.rem(pix, conv->outW);
+      Value ch = ix.div(ki, window), tap = ix.rem(ki, window);
+      Value r = ix.div(tap, conv->kernelW), q = ix.rem(tap, conv->kernelW);
+      Value ih = ix.sub(ix.add(ix.mul(oh, conv->strideH),
+                               ix.mul(r, conv->dilationH)), conv->padTop);
+      Value iw = ix.sub(ix.add(ix.mul(ow, conv->strideW),
+                               ix.mul(q, conv->dilationW)), conv->padLeft);
+      inside = ix.both(inside, ix.both(ix.within(ih, conv->height),
+                                       ix.within(iw, conv->width)));
+      at = {ix.min(nb, conv->batch - 1), ix.min(ch, conv->channels - 1),
+            ix.clamp(ih, conv->height), ix.clamp(iw, conv->width)};
+    } else {
+      at = {ix.min(mi, spec.m - 1), ix.min(ki, spec.k - 1)};
+    }
+    Value v = memref::LoadOp::create(builder, loc, a, at);
     return arith::SelectOp::create(builder, loc, inside, v, zero);
+  };
+  auto loadB = [&](Value ki, Value ni) -> Value {
+    Value inside = ix.both(ix.lt(ki, spec.k), ix.lt(ni, spec.n));
+    Value kc = ix.min(ki, spec.k - 1), nc = ix.min(ni, spec.n - 1);
+    SmallVector<Value> at;
+    if (conv) {
+      int64_t window = conv->kernelH * conv->kernelW;
+      Value tap = ix.rem(kc, window);
+      at = {nc, ix.div(kc, window), ix.div(tap, conv->kernelW),
+            ix.rem(tap, conv->kernelW)};
+    } else if (spec.transposeB) {
+      at = {nc, kc};
+    } else {
+      at = {kc, nc};
+    }
+    Value v = memref::LoadOp::create(builder, loc, bMat, at);
+    return arith::SelectOp::create(builder, loc, inside, v, zero);
+  };
+  // Where C(mi, ni) lives.
+  auto cIndex = [&](Value mi, Value ni) -> SmallVector<Value> {
+    if (!conv)
+      return {mi, ni};
+    int64_t plane = conv->outH * conv->outW;
+    Value pix = ix.rem(mi, plane);
+    return {ix.div(mi, plane), ni, ix.div(pix, conv->outW),
+            ix.rem(pix, conv->outW)};
+  };
+
+  // Stages `count` elements with all threads; element `idx` goes through
+  // `stage` (a partial last round is guarded).
+  auto cooperative = [&](int64_t count, function_ref<void(Value)> stage) {
+    for (int64_t l = 0; l < llvm::divideCeil(count, threads); ++l) {
+      Value idx = ix.add(tid, l * threads);
+      if ((l + 1) * threads <= count) {
+        stage(idx);
+        continue;
+      }
+      auto inTile = scf::IfOp::create(builder, loc, ix.lt(idx, count));
+      OpBuilder::InsertionGuard g(builder);
+      builder.setInsertionPointToStart(inTile.thenBlock());
+      stage(idx);
+    }
   };
 
   SmallVector<Value> init(tm * tn, zero);
@@ -152,52 +249,24 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                                  init);
   builder.setInsertionPointToStart(loop.getBody());
   Value k0 = loop.getInductionVar();
-  // Stage A[blockM : +bm, k0 : +bk] into as[k][m]: consecutive threads read
-  // consecutive k of one row (A is row-major in k).
-  for (int64_t l = 0; l < llvm::divideCeil(bm * bk, threads); ++l) {
-    Value idx = ix.add(tid, l * threads);
-    auto stage = [&]() {
-      Value r = ix.div(idx, bk), q = ix.rem(idx, bk);
-      Value v = guardedLoad(a, ix.add(blockM, r), ix.add(k0, q), spec.m, spec.k);
-      memref::StoreOp::create(builder, loc, v, as, ValueRange{q, r});
-    };
-    if ((l + 1) * threads <= bm * bk) {
-      stage();
-      continue;
-    }
-    auto inTile = scf::IfOp::create(builder, loc, ix.lt(idx, bm * bk));
-    OpBuilder::InsertionGuard g(builder);
-    builder.setInsertionPointToStart(inTile.thenBlock());
-    stage();
-  }
-  // Stage B[k0 : +bk, blockN : +bn] into bs[k][n], coalesced along the
-  // contiguous dim of B (n, or k when B is [n, k]).
-  for (int64_t l = 0; l < llvm::divideCeil(bk * bn, threads); ++l) {
-    Value idx = ix.add(tid, l * threads);
-    auto stage = [&]() {
-      Value kk, nn, v;
-      if (spec.transposeB) {
-        kk = ix.rem(idx, bk);
-        nn = ix.div(idx, bk);
-        v = guardedLoad(bMat, ix.add(blockN, nn), ix.add(k0, kk), spec.n,
-                        spec.k);
-      } else {
-        kk = ix.div(idx, bn);
-        nn = ix.rem(idx, bn);
-        v = guardedLoad(bMat, ix.add(k0, kk), ix.add(blockN, nn), spec.k,
-                        spec.n);
-      }
-      memref::StoreOp::create(builder, loc, v, bs, ValueRange{kk, nn});
-    };
-    if ((l + 1) * threads <= bk * bn) {
-      stage();
-      continue;
-    }
-    auto inTile = scf::IfOp::create(builder, loc, ix.lt(idx, bk * bn));
-    OpBuilder::InsertionGuard g(builder);
-    builder.setInsertionPointToStart(inTile.thenBlock());
-    stage();
-  }
+  // Stage A[blockM : +bm, k0 : +bk] into as[k][m], consecutive threads on
+  // A's contiguous dim: k for a row-major A, m (the output pixels) for a
+  // convolution's input.
+  cooperative(bm * bk, [&](Value idx) {
+    Value r = conv ? ix.rem(idx, bm) : ix.div(idx, bk);
+    Value q = conv ? ix.div(idx, bm) : ix.rem(idx, bk);
+    Value v = loadA(ix.add(blockM, r), ix.add(k0, q));
+    memref::StoreOp::create(builder, loc, v, as, ValueRange{q, r});
+  });
+  // Stage B[k0 : +bk, blockN : +bn] into bs[k][n], consecutive threads on
+  // B's contiguous dim: k when B is [n, k] (linear, convolution), else n.
+  cooperative(bk * bn, [&](Value idx) {
+    bool alongK = spec.transposeB || conv;
+    Value kk = alongK ? ix.rem(idx, bk) : ix.div(idx, bn);
+    Value nn = alongK ? ix.div(idx, bk) : ix.rem(idx, bn);
+    Value v = loadB(ix.add(k0, kk), ix.add(blockN, nn));
+    memref::StoreOp::create(builder, loc, v, bs, ValueRange{kk, nn});
+  });
   gpu::BarrierOp::create(builder, loc);
   // acc[i][j] += as[k][row + i] * bs[k][col + j] over the slice.
   SmallVector<Value> acc(loop.getRegionIterArgs());
@@ -237,7 +306,7 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
       if (bias)
         v = arith::AddFOp::create(
             builder, loc, v, memref::LoadOp::create(builder, loc, bias, q));
-      memref::StoreOp::create(builder, loc, v, c, ValueRange{r, q});
+      memref::StoreOp::create(builder, loc, v, c, cIndex(r, q));
     }
   }
   gpu::ReturnOp::create(builder, loc);

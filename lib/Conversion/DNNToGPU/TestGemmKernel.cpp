@@ -37,9 +37,42 @@ struct TestGemmKernelPass
       return signalPassFailure();
     }
     GemmKernelSpec spec;
-    spec.m = m;
-    spec.n = n;
-    spec.k = k;
+    if (!conv.empty()) {
+      if (conv.size() != 9 || llvm::any_of(conv, [](int64_t v) { return v < 0; })) {
+        module.emitError() << "dnn-test-gemm-kernel: conv takes 9 values "
+                           << "(batch,channels,height,width,filters,kernel,"
+                           << "stride,pad,dilation), none negative";
+        return signalPassFailure();
+      }
+      ConvGeometry g;
+      g.batch = conv[0];
+      g.channels = conv[1];
+      g.height = conv[2];
+      g.width = conv[3];
+      g.filters = conv[4];
+      g.kernelH = g.kernelW = conv[5];
+      g.strideH = g.strideW = conv[6];
+      g.padTop = g.padLeft = conv[7];
+      g.dilationH = g.dilationW = conv[8];
+      if (g.strideH < 1 || g.dilationH < 1) {
+        module.emitError() << "dnn-test-gemm-kernel: stride and dilation "
+                           << "must be at least 1";
+        return signalPassFailure();
+      }
+      int64_t span = g.dilationH * (g.kernelH - 1) + 1;
+      g.outH = (g.height + 2 * g.padTop - span) / g.strideH + 1;
+      g.outW = (g.width + 2 * g.padLeft - span) / g.strideW + 1;
+      if (g.height + 2 * g.padTop < span) {
+        module.emitError() << "dnn-test-gemm-kernel: the kernel does not fit "
+                           << "in the padded input";
+        return signalPassFailure();
+      }
+      spec = getConvGemmSpec(g);
+    } else {
+      spec.m = m;
+      spec.n = n;
+      spec.k = k;
+    }
     spec.transposeB = transposeB;
     spec.bias = bias;
     spec.tileM = kernel->tileM;

@@ -14,14 +14,30 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::dnn {
 
+/// A 2-D convolution (NCHW input, FCHW weight, one group) seen as an
+/// implicit GEMM: m = (batch, out_h, out_w), n = filters,
+/// k = (channels, kernel_h, kernel_w). A is read from the input with
+/// zero padding computed on the fly (no im2col buffer), C is written to the
+/// NCHW output.
+struct ConvGeometry {
+  int64_t batch = 1, channels = 1, height = 1, width = 1;
+  int64_t filters = 1, kernelH = 1, kernelW = 1;
+  int64_t strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
+  int64_t dilationH = 1, dilationW = 1;
+  int64_t outH = 1, outW = 1;
+};
+
 /// What one GEMM kernel computes and how it is tiled.
 struct GemmKernelSpec {
   /// C[m, n] = sum_k A[m, k] * B[k, n] (+ bias[n]), f32, row-major.
+  /// With `conv`, m, n and k must be its implicit GEMM's.
   int64_t m = 0, n = 0, k = 0;
+  std::optional<ConvGeometry> conv;
   /// B is given as [n, k] (a linear layer's weight) instead of [k, n].
   bool transposeB = false;
   bool bias = false;
@@ -41,8 +57,12 @@ struct GemmLaunch {
 };
 GemmLaunch getGemmLaunch(const GemmKernelSpec &spec);
 
+/// The implicit-GEMM spec of a convolution (m, n, k and `conv` filled).
+GemmKernelSpec getConvGemmSpec(const ConvGeometry &conv);
+
 /// Builds `gpu.func @name(A, B[, bias], C) kernel` at the end of `module`
-/// with static memref types. Fails with a diagnostic at `loc` if the spec
+/// with static memref types (for a convolution: input NxCxHxW, weight
+/// FxCxKHxKW, bias F, output NxFxOHxOW). Fails with a diagnostic at `loc` if the spec
 /// cannot be built (empty shape, tile not covered by the threads).
 FailureOr<gpu::GPUFuncOp> buildGemmKernel(OpBuilder &builder, Location loc,
                                           gpu::GPUModuleOp module,
