@@ -26,6 +26,17 @@ def test_prepare_writes_ptx_and_launches(repo_root, dnn_opt, tmp_path):
         assert case["block"] == 256
         ptx = (out / case["ptx"]).read_text()
         assert ".target sm_90" in ptx and ".entry gemm(" in ptx
-        # Bare pointers: one parameter per memref (A, B[, bias], C).
-        assert ptx.count(".param .u64 .ptr") == (4 if case["bias"] else 3)
         assert "fma.rn.f32" in ptx
+        # Bare pointers: one parameter per memref. Without split-K: A, B,
+        # [bias,] C. With it: A, B, workspace, then the reduction's
+        # workspace, [bias,] C.
+        params = ptx.count(".param .u64 .ptr")
+        if case["split_k"] == 1:
+            assert params == (4 if case["bias"] else 3)
+        else:
+            assert ".entry gemm_reduce(" in ptx
+            assert params == 3 + (3 if case["bias"] else 2)
+            assert case["reduce_block"] == 256
+            assert case["reduce_grid"] == math.ceil(case["m"] * case["n"] / 256)
+    assert any(c["split_k"] > 1 for c in spec["cases"])
+    assert any("conv" in c for c in spec["cases"])

@@ -14,7 +14,7 @@
 // CHECK: module attributes {gpu.container_module}
 // CHECK: gpu.func @gemm(%{{.*}}: memref<100x40xf32>, %{{.*}}: memref<70x40xf32>, %{{.*}}: memref<70xf32>, %{{.*}}: memref<100x70xf32>)
 // CHECK-SAME: workgroup(%{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>)
-// CHECK-SAME: kernel attributes {dnn.launch = array<i64: 2, 2, 256>, known_block_size = array<i32: 256, 1, 1>}
+// CHECK-SAME: kernel attributes {dnn.launch = array<i64: 2, 2, 1, 256>, known_block_size = array<i32: 256, 1, 1>}
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
 // CHECK: gpu.barrier
 // CHECK-COUNT-256: arith.mulf {{.*}} fastmath<contract>
@@ -24,7 +24,7 @@
 
 // BIG: gpu.func @gemm(%{{.*}}: memref<1024x256xf32>, %{{.*}}: memref<256x512xf32>, %{{.*}}: memref<1024x512xf32>)
 // BIG-SAME: workgroup(%{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>)
-// BIG-SAME: dnn.launch = array<i64: 4, 8, 256>
+// BIG-SAME: dnn.launch = array<i64: 4, 8, 1, 256>
 // BIG-COUNT-512: arith.mulf {{.*}} fastmath<contract>
 
 // UNKNOWN: error: dnn-test-gemm-kernel: unknown kernel configuration 'nope'
@@ -38,7 +38,7 @@
 // RUN: dnn-opt %s --dnn-test-gemm-kernel="conv=1,64,56,56,64,3,1,1,1 config=sgemm_64x64x16_t256 bias=true" | FileCheck %s --check-prefix=CONV
 // RUN: not dnn-opt %s --dnn-test-gemm-kernel="conv=1,2,3" 2>&1 | FileCheck %s --check-prefix=CONVARGS
 // CONV: gpu.func @gemm(%{{.*}}: memref<1x64x56x56xf32>, %{{.*}}: memref<64x64x3x3xf32>, %{{.*}}: memref<64xf32>, %{{.*}}: memref<1x64x56x56xf32>)
-// CONV-SAME: dnn.launch = array<i64: 1, 49, 256>
+// CONV-SAME: dnn.launch = array<i64: 1, 49, 1, 256>
 // CONV: scf.for %{{.*}} = %{{.*}} to %c576{{.*}} step %c16
 // CONV: arith.cmpi sge
 // CONV: arith.maxsi
@@ -48,3 +48,23 @@
 // CONV: gpu.barrier
 // CONV: memref.store %{{.*}} : memref<1x64x56x56xf32>
 // CONVARGS: error: dnn-test-gemm-kernel: conv takes 9 values
+
+// Split-K 4 ways (K = 1000, tile_k 16: 256 per split, the last one 232):
+// grid z = 4, the GEMM writes its partial sums to a 4x100x70 workspace
+// (no bias), and gemm_reduce adds the splits in order, then the bias, one
+// thread per output.
+// RUN: dnn-opt %s --dnn-test-gemm-kernel="m=100 n=70 k=1000 config=sgemm_64x64x16_t256 bias=true split-k=4" | FileCheck %s --check-prefix=SPLIT
+// RUN: not dnn-opt %s --dnn-test-gemm-kernel="m=100 n=70 k=40 split-k=4" 2>&1 | FileCheck %s --check-prefix=EMPTYSPLIT
+// SPLIT: gpu.func @gemm(%{{.*}}: memref<100x1000xf32>, %{{.*}}: memref<1000x70xf32>, %{{.*}}: memref<4x100x70xf32>)
+// SPLIT-SAME: dnn.launch = array<i64: 2, 2, 4, 256>
+// SPLIT: %[[Z:.*]] = gpu.block_id z
+// SPLIT: %[[BEGIN:.*]] = arith.muli %[[Z]], %c256
+// SPLIT: %[[END:.*]] = arith.minui
+// SPLIT: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c16
+// SPLIT: memref.store %{{.*}}[%[[Z]], %{{.*}}, %{{.*}}] : memref<4x100x70xf32>
+// SPLIT: gpu.func @gemm_reduce(%{{.*}}: memref<4x100x70xf32>, %{{.*}}: memref<70xf32>, %{{.*}}: memref<100x70xf32>)
+// SPLIT-SAME: dnn.launch = array<i64: 28, 1, 1, 256>
+// SPLIT-COUNT-4: memref.load %{{.*}} : memref<4x100x70xf32>
+// SPLIT: memref.load %{{.*}} : memref<70xf32>
+// SPLIT: memref.store %{{.*}} : memref<100x70xf32>
+// EMPTYSPLIT: error: GEMM kernel 'gemm': k = 40 leaves a split of 4 empty (tile_k 16)

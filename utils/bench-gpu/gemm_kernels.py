@@ -42,6 +42,9 @@ CASES = [
     (3136, 64, 576, "sgemm_64x64x16_t256", False, False),
     (100, 70, 40, "sgemm_64x64x16_t256", True, True),
     (1, 1000, 2048, "sgemm_64x64x16_t256", True, True),
+    # split-K: few output tiles, long K (a reduction kernel follows)
+    (64, 64, 8192, "sgemm_64x64x16_t256", False, False, 8),
+    (1, 1000, 2048, "sgemm_64x64x16_t256", True, True, 4),
 ]
 
 # Convolutions as implicit GEMM: (batch, channels, size, filters, kernel,
@@ -66,9 +69,10 @@ def prepare(args) -> int:
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cases = []
-    for i, (m, n, k, config, tb, bias) in enumerate(CASES):
+    for i, (m, n, k, config, tb, bias, *rest) in enumerate(CASES):
+        split = rest[0] if rest else 1
         opts = (f"m={m} n={n} k={k} config={config} "
-                f"transpose-b={int(tb)} bias={int(bias)}")
+                f"transpose-b={int(tb)} bias={int(bias)} split-k={split}")
         cmd = [str(dnn_opt), os.devnull, f"--dnn-test-gemm-kernel={opts}",
                *PIPELINE.format(chip=args.chip).split()]
         proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -76,15 +80,19 @@ def prepare(args) -> int:
             print(proc.stderr, file=sys.stderr)
             return 1
         found = list(binaries(proc.stdout))
-        launch = re.search(r"dnn\.launch = array<i64: (\d+), (\d+), (\d+)>",
-                           subprocess.run(cmd[:3], capture_output=True,
-                                          text=True).stdout)
+        launches = re.findall(r"dnn\.launch = array<i64: (\d+), (\d+), (\d+), (\d+)>",
+                              subprocess.run(cmd[:3], capture_output=True,
+                                             text=True).stdout)
         name = f"case{i}.ptx"
         (out / name).write_bytes(found[0][2])
-        cases.append({"m": m, "n": n, "k": k, "config": config,
-                      "transpose_b": tb, "bias": bias, "ptx": name,
-                      "grid": [int(launch.group(1)), int(launch.group(2))],
-                      "block": int(launch.group(3))})
+        g = [int(v) for v in launches[0]]
+        case = {"m": m, "n": n, "k": k, "config": config,
+                "transpose_b": tb, "bias": bias, "ptx": name,
+                "split_k": split, "grid": g[:2], "block": g[3]}
+        if split > 1:
+            r = [int(v) for v in launches[1]]
+            case["reduce_grid"], case["reduce_block"] = r[0], r[3]
+        cases.append(case)
     for i, (nb, ch, hw, f, ks, st, pd, dl, config, bias) in enumerate(CONVS):
         opts = (f"conv={nb},{ch},{hw},{hw},{f},{ks},{st},{pd},{dl} "
                 f"config={config} bias={int(bias)}")
@@ -95,7 +103,7 @@ def prepare(args) -> int:
             print(proc.stderr, file=sys.stderr)
             return 1
         found = list(binaries(proc.stdout))
-        launch = re.search(r"dnn\.launch = array<i64: (\d+), (\d+), (\d+)>",
+        launch = re.search(r"dnn\.launch = array<i64: (\d+), (\d+), \d+, (\d+)>",
                            subprocess.run(cmd[:3], capture_output=True,
                                           text=True).stdout)
         name = f"conv{i}.ptx"
@@ -107,7 +115,7 @@ def prepare(args) -> int:
                                "pad": pd, "dilation": dl, "out": oh},
                       "m": nb * oh * oh, "n": f, "k": ch * ks * ks,
                       "config": config, "transpose_b": True, "bias": bias,
-                      "ptx": name,
+                      "ptx": name, "split_k": 1,
                       "grid": [int(launch.group(1)), int(launch.group(2))],
                       "block": int(launch.group(3))})
     (out / "cases.json").write_text(json.dumps({"chip": args.chip,
@@ -141,11 +149,22 @@ def run(args) -> int:
         kern = mod.get_function("gemm")
         da, db, dbias = cp.asarray(a), cp.asarray(b), cp.asarray(bias)
         dc = cp.zeros((m, n), dtype=cp.float32)
-        kargs = (da, db, dbias, dc) if case["bias"] else (da, db, dc)
-        grid, block = tuple(case["grid"]) + (1,), (case["block"], 1, 1)
+        split = case.get("split_k", 1)
+        grid, block = (*case["grid"], split), (case["block"], 1, 1)
+        if split > 1:
+            reduce = mod.get_function("gemm_reduce")
+            ws = cp.zeros((split, m, n), dtype=cp.float32)
+            rargs = (ws, dbias, dc) if case["bias"] else (ws, dc)
 
-        def ours():
-            kern(grid, block, kargs)
+            def ours():
+                kern(grid, block, (da, db, ws))
+                reduce((case["reduce_grid"], 1, 1),
+                       (case["reduce_block"], 1, 1), rargs)
+        else:
+            kargs = (da, db, dbias, dc) if case["bias"] else (da, db, dc)
+
+            def ours():
+                kern(grid, block, kargs)
 
         def cublas():
             cp.matmul(da, db.T if case["transpose_b"] else db)
@@ -168,14 +187,14 @@ def run(args) -> int:
         r.setdefault("cublas_us", float("nan"))
         r.setdefault("cublas_tflops", float("nan"))
     print(f"device: {name}\n")
-    print("| m | n | k | config | B | bias | max rel err | ok | ours (us) | "
+    print("| m | n | k | config | B | bias | split-K | max rel err | ok | ours (us) | "
           "vendor (us) | ours TFLOP/s | vendor TFLOP/s | ours / vendor |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         form = ("conv" if "conv" in r else
                 "[n,k]" if r["transpose_b"] else "[k,n]")
         print(f"| {r['m']} | {r['n']} | {r['k']} | {r['config']} | "
-              f"{form} | {r['bias']} | "
+              f"{form} | {r['bias']} | {r.get('split_k', 1)} | "
               f"{r['max_rel_err']:.1e} | {r['ok']} | {r['us']:.1f} | "
               f"{r['cublas_us']:.1f} | {r['tflops']:.1f} | "
               f"{r['cublas_tflops']:.1f} | {r['tflops'] / r['cublas_tflops']:.2f} |")
@@ -225,7 +244,7 @@ def run_conv(case, root, rng, args):
     dx, dw, db = cp.asarray(x), cp.asarray(w), cp.asarray(bias)
     dy = cp.zeros((nb, f, oh, oh), dtype=cp.float32)
     kargs = (dx, dw, db, dy) if case["bias"] else (dx, dw, dy)
-    grid, block = tuple(case["grid"]) + (1,), (case["block"], 1, 1)
+    grid, block = (*case["grid"], 1), (case["block"], 1, 1)
 
     def ours():
         kern(grid, block, kargs)

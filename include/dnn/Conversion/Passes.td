@@ -55,7 +55,10 @@ def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
     the kernel configuration `config` (a name of the performance model's
     kernel table, e.g. `sgemm_128x64x16_t256`), and marks the module
     `gpu.container_module`. The kernel's launch (grid and block) is
-    recorded on it as `dnn.launch = array<i64: grid_x, grid_y, block_x>`.
+    recorded on it as `dnn.launch = array<i64: grid_x, grid_y, grid_z,
+    block_x>`. With `split-k=S > 1` the GEMM writes partial sums to a
+    workspace and `gpu.func @gemm_reduce` (its own `dnn.launch`) adds them
+    up with the bias.
     Used to check the kernels with `ptxas` (registers, spills, shared
     memory) before the lowering uses them. With `conv=...` the kernel is a
     convolution's implicit GEMM (input NCHW, weight FCHW, output NCHW).
@@ -76,6 +79,8 @@ def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
     Option<"transposeB", "transpose-b", "bool", /*default=*/"false",
            "B is [n, k] (a linear layer's weight)">,
     Option<"bias", "bias", "bool", /*default=*/"false", "add bias[n]">,
+    Option<"splitK", "split-k", "int64_t", /*default=*/"1",
+           "split K this many ways (a reduction kernel follows)">,
     ListOption<"conv", "conv", "int64_t",
                "instead of m, n, k: a convolution as implicit GEMM, "
                "batch,channels,height,width,filters,kernel,stride,pad,dilation "

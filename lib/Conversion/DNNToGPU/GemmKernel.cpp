@@ -56,11 +56,24 @@ GemmKernelSpec mlir::dnn::getConvGemmSpec(const ConvGeometry &conv) {
   return spec;
 }
 
+int64_t mlir::dnn::getKPerSplit(const GemmKernelSpec &spec) {
+  int64_t split = std::max<int64_t>(spec.splitK, 1);
+  int64_t per = llvm::divideCeil(spec.k, split);
+  return llvm::divideCeil(per, spec.tileK) * spec.tileK;
+}
+
+static constexpr int64_t kReduceThreads = 256;
+
 GemmLaunch mlir::dnn::getGemmLaunch(const GemmKernelSpec &spec) {
   GemmLaunch launch;
   launch.gridX = llvm::divideCeil(spec.n, spec.tileN);
   launch.gridY = llvm::divideCeil(spec.m, spec.tileM);
+  launch.gridZ = std::max<int64_t>(spec.splitK, 1);
   launch.blockX = spec.threads;
+  if (spec.splitK > 1) {
+    launch.reduceBlockX = kReduceThreads;
+    launch.reduceGridX = llvm::divideCeil(spec.m * spec.n, kReduceThreads);
+  }
   return launch;
 }
 
@@ -102,13 +115,51 @@ struct IndexBuilder {
 };
 } // namespace
 
+/// The type of C in its final layout (NCHW for a convolution).
+static MemRefType outputType(const GemmKernelSpec &spec, Type f32) {
+  if (const std::optional<ConvGeometry> &conv = spec.conv)
+    return MemRefType::get({conv->batch, conv->filters, conv->outH, conv->outW},
+                           f32);
+  return MemRefType::get({spec.m, spec.n}, f32);
+}
+
+/// Where C(mi, ni) of the GEMM view lives in C's final layout.
+static SmallVector<Value> outputIndex(IndexBuilder &ix,
+                                      const GemmKernelSpec &spec, Value mi,
+                                      Value ni) {
+  const std::optional<ConvGeometry> &conv = spec.conv;
+  if (!conv)
+    return {mi, ni};
+  int64_t plane = conv->outH * conv->outW;
+  Value pix = ix.rem(mi, plane);
+  return {ix.div(mi, plane), ni, ix.div(pix, conv->outW),
+          ix.rem(pix, conv->outW)};
+}
+
+/// The checks both kernels share.
+static LogicalResult verifySpec(Location loc, StringRef name,
+                                const GemmKernelSpec &spec) {
+  if (spec.m < 1 || spec.n < 1 || spec.k < 1)
+    return emitError(loc) << "GEMM kernel '" << name << "': empty shape "
+                          << spec.m << "x" << spec.n << "x" << spec.k;
+  if (spec.splitK < 1)
+    return emitError(loc) << "GEMM kernel '" << name
+                          << "': split-k must be at least 1, got "
+                          << spec.splitK;
+  if (spec.splitK > 1 && spec.tileK > 0 &&
+      (spec.splitK - 1) * getKPerSplit(spec) >= spec.k)
+    return emitError(loc) << "GEMM kernel '" << name << "': k = " << spec.k
+                          << " leaves a split of " << spec.splitK
+                          << " empty (tile_k " << spec.tileK << ")";
+  return success();
+}
+
 FailureOr<gpu::GPUFuncOp>
 mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                            gpu::GPUModuleOp module, StringRef name,
                            const GemmKernelSpec &spec) {
-  if (spec.m < 1 || spec.n < 1 || spec.k < 1)
-    return emitError(loc) << "GEMM kernel '" << name << "': empty shape "
-                          << spec.m << "x" << spec.n << "x" << spec.k;
+  if (failed(verifySpec(loc, name, spec)))
+    return failure();
   int64_t tm = 0, tn = 0;
   std::string error;
   if (failed(getRegisterTile(spec, tm, tn, error)))
@@ -130,16 +181,19 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
         {conv->batch, conv->channels, conv->height, conv->width}, f32);
     bType = MemRefType::get(
         {conv->filters, conv->channels, conv->kernelH, conv->kernelW}, f32);
-    cType = MemRefType::get(
-        {conv->batch, conv->filters, conv->outH, conv->outW}, f32);
   } else {
     aType = MemRefType::get({spec.m, spec.k}, f32);
     bType = spec.transposeB ? MemRefType::get({spec.n, spec.k}, f32)
                             : MemRefType::get({spec.k, spec.n}, f32);
-    cType = MemRefType::get({spec.m, spec.n}, f32);
   }
+  // With split-K, C is the workspace of partial sums and the bias waits for
+  // the reduction.
+  bool split = spec.splitK > 1;
+  cType = split ? MemRefType::get({spec.splitK, spec.m, spec.n}, f32)
+                : outputType(spec, f32);
+  bool withBias = spec.bias && !split;
   SmallVector<Type> args = {aType, bType};
-  if (spec.bias)
+  if (withBias)
     args.push_back(MemRefType::get({spec.n}, f32));
   args.push_back(cType);
   auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
@@ -163,8 +217,8 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   builder.setInsertionPointToStart(&entry);
   IndexBuilder ix{builder, loc};
   Value a = entry.getArgument(0), bMat = entry.getArgument(1);
-  Value bias = spec.bias ? entry.getArgument(2) : Value();
-  Value c = entry.getArgument(spec.bias ? 3 : 2);
+  Value bias = withBias ? entry.getArgument(2) : Value();
+  Value c = entry.getArgument(withBias ? 3 : 2);
   Value as = func.getWorkgroupAttributions()[0];
   Value bs = func.getWorkgroupAttributions()[1];
 
@@ -218,16 +272,6 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
     Value v = memref::LoadOp::create(builder, loc, bMat, at);
     return arith::SelectOp::create(builder, loc, inside, v, zero);
   };
-  // Where C(mi, ni) lives.
-  auto cIndex = [&](Value mi, Value ni) -> SmallVector<Value> {
-    if (!conv)
-      return {mi, ni};
-    int64_t plane = conv->outH * conv->outW;
-    Value pix = ix.rem(mi, plane);
-    return {ix.div(mi, plane), ni, ix.div(pix, conv->outW),
-            ix.rem(pix, conv->outW)};
-  };
-
   // Stages `count` elements with all threads; element `idx` goes through
   // `stage` (a partial last round is guarded).
   auto cooperative = [&](int64_t count, function_ref<void(Value)> stage) {
@@ -245,8 +289,16 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   };
 
   SmallVector<Value> init(tm * tn, zero);
-  auto loop = scf::ForOp::create(builder, loc, ix.c(0), ix.c(spec.k), ix.c(bk),
-                                 init);
+  // This CTA's K range: all of K, or its split's (grid z).
+  Value kBegin = ix.c(0), kEnd = ix.c(spec.k), split0;
+  if (split) {
+    split0 = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::z);
+    kBegin = ix.mul(split0, getKPerSplit(spec));
+    kEnd = arith::MinUIOp::create(builder, loc,
+                                  ix.add(kBegin, getKPerSplit(spec)),
+                                  ix.c(spec.k));
+  }
+  auto loop = scf::ForOp::create(builder, loc, kBegin, kEnd, ix.c(bk), init);
   builder.setInsertionPointToStart(loop.getBody());
   Value k0 = loop.getInductionVar();
   // Stage A[blockM : +bm, k0 : +bk] into as[k][m], consecutive threads on
@@ -306,9 +358,65 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
       if (bias)
         v = arith::AddFOp::create(
             builder, loc, v, memref::LoadOp::create(builder, loc, bias, q));
-      memref::StoreOp::create(builder, loc, v, c, cIndex(r, q));
+      SmallVector<Value> at = split ? SmallVector<Value>{split0, r, q}
+                                    : outputIndex(ix, spec, r, q);
+      memref::StoreOp::create(builder, loc, v, c, at);
     }
   }
+  gpu::ReturnOp::create(builder, loc);
+  return func;
+}
+
+FailureOr<gpu::GPUFuncOp>
+mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
+                                   gpu::GPUModuleOp module, StringRef name,
+                                   const GemmKernelSpec &spec) {
+  if (failed(verifySpec(loc, name, spec)))
+    return failure();
+  if (spec.splitK < 2)
+    return emitError(loc) << "split-K reduction '" << name
+                          << "' needs split-k > 1";
+  Type f32 = builder.getF32Type();
+  SmallVector<Type> args = {
+      MemRefType::get({spec.splitK, spec.m, spec.n}, f32)};
+  if (spec.bias)
+    args.push_back(MemRefType::get({spec.n}, f32));
+  args.push_back(outputType(spec, f32));
+
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = gpu::GPUFuncOp::create(builder, loc, name,
+                                     builder.getFunctionType(args, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                builder.getUnitAttr());
+  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(kReduceThreads), 1, 1}));
+  Block &entry = func.getBody().front();
+  builder.setInsertionPointToStart(&entry);
+  IndexBuilder ix{builder, loc};
+  Value ws = entry.getArgument(0);
+  Value bias = spec.bias ? entry.getArgument(1) : Value();
+  Value out = entry.getArgument(spec.bias ? 2 : 1);
+  Value idx = ix.add(
+      ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x),
+             kReduceThreads),
+      gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x));
+  auto inside = scf::IfOp::create(builder, loc, ix.lt(idx, spec.m * spec.n));
+  builder.setInsertionPointToStart(inside.thenBlock());
+  Value mi = ix.div(idx, spec.n), ni = ix.rem(idx, spec.n);
+  // Splits summed in order, so the result does not depend on timing.
+  Value sum = memref::LoadOp::create(builder, loc, ws,
+                                     ValueRange{ix.c(0), mi, ni});
+  for (int64_t s = 1; s < spec.splitK; ++s)
+    sum = arith::AddFOp::create(
+        builder, loc, sum,
+        memref::LoadOp::create(builder, loc, ws, ValueRange{ix.c(s), mi, ni}));
+  if (bias)
+    sum = arith::AddFOp::create(builder, loc, sum,
+                                memref::LoadOp::create(builder, loc, bias, ni));
+  memref::StoreOp::create(builder, loc, sum, out,
+                          outputIndex(ix, spec, mi, ni));
+  builder.setInsertionPointAfter(inside);
   gpu::ReturnOp::create(builder, loc);
   return func;
 }

@@ -74,6 +74,7 @@ struct TestGemmKernelPass
       spec.k = k;
     }
     spec.transposeB = transposeB;
+    spec.splitK = splitK;
     spec.bias = bias;
     spec.tileM = kernel->tileM;
     spec.tileN = kernel->tileN;
@@ -92,8 +93,18 @@ struct TestGemmKernelPass
       return signalPassFailure();
     GemmLaunch launch = getGemmLaunch(spec);
     (*func)->setAttr("dnn.launch",
-                     builder.getDenseI64ArrayAttr(
-                         {launch.gridX, launch.gridY, launch.blockX}));
+                     builder.getDenseI64ArrayAttr({launch.gridX, launch.gridY,
+                                                   launch.gridZ,
+                                                   launch.blockX}));
+    if (spec.splitK > 1) {
+      FailureOr<gpu::GPUFuncOp> reduce = buildSplitKReduceKernel(
+          builder, module.getLoc(), gpuModule, "gemm_reduce", spec);
+      if (failed(reduce))
+        return signalPassFailure();
+      (*reduce)->setAttr("dnn.launch",
+                         builder.getDenseI64ArrayAttr(
+                             {launch.reduceGridX, 1, 1, launch.reduceBlockX}));
+    }
   }
 };
 } // namespace

@@ -43,7 +43,15 @@ struct GemmKernelSpec {
   bool bias = false;
   /// The CTA tile and the CTA size (from #dnn.mapping).
   int64_t tileM = 64, tileN = 64, tileK = 16, threads = 256;
+  /// Split K this many ways (grid z): each split writes its partial sums to
+  /// a workspace [split_k, m, n] (C of the main kernel, no bias), and a
+  /// second kernel (buildSplitKReduceKernel) adds them up with the bias.
+  int64_t splitK = 1;
 };
+
+/// K per split: ceil(k / splitK) rounded up to tile_k, so no tile_k slice
+/// crosses two splits.
+int64_t getKPerSplit(const GemmKernelSpec &spec);
 
 /// The per-thread register tile of a CTA tile: TM x TN outputs with
 /// (tileM / TM) * (tileN / TN) == threads. Fails (and says why in
@@ -51,9 +59,11 @@ struct GemmKernelSpec {
 LogicalResult getRegisterTile(const GemmKernelSpec &spec, int64_t &tm,
                               int64_t &tn, std::string &error);
 
-/// The kernel's launch: grid (x, y) and block x.
+/// The kernel's launch: grid (x, y, z = split_k) and block x; with split-K
+/// also the reduction kernel's (one thread per output, 256 per CTA).
 struct GemmLaunch {
-  int64_t gridX = 1, gridY = 1, blockX = 1;
+  int64_t gridX = 1, gridY = 1, gridZ = 1, blockX = 1;
+  int64_t reduceGridX = 0, reduceBlockX = 0;
 };
 GemmLaunch getGemmLaunch(const GemmKernelSpec &spec);
 
@@ -68,6 +78,13 @@ FailureOr<gpu::GPUFuncOp> buildGemmKernel(OpBuilder &builder, Location loc,
                                           gpu::GPUModuleOp module,
                                           StringRef name,
                                           const GemmKernelSpec &spec);
+
+/// With spec.splitK > 1: builds `gpu.func @name(workspace[, bias], C)`,
+/// C = sum over the splits (+ bias), in C's layout (NCHW for a conv).
+FailureOr<gpu::GPUFuncOp>
+buildSplitKReduceKernel(OpBuilder &builder, Location loc,
+                        gpu::GPUModuleOp module, StringRef name,
+                        const GemmKernelSpec &spec);
 
 } // namespace mlir::dnn
 
