@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PassUtils.h"
+#include "WeightData.h"
 
 #include "dnn/Analysis/ChannelGroups.h"
 #include "dnn/Analysis/TailSearch.h"
@@ -57,61 +58,7 @@ struct Totals {
   double beforeUs = 0, afterUs = 0;
   unsigned rounds = 0;
 };
-
-/// The raw bytes of a constant (a splat expanded), little-endian as in
-/// memory.
-struct RawTensor {
-  RankedTensorType type;
-  FloatType elementType;
-  int64_t elementBytes = 0;
-  std::vector<char> bytes;
-};
 } // namespace
-
-static FailureOr<RawTensor> readConstant(ConstantOp op) {
-  RawTensor raw;
-  raw.type = cast<RankedTensorType>(op.getType());
-  raw.elementType = dyn_cast<FloatType>(raw.type.getElementType());
-  if (!raw.elementType || raw.elementType.getWidth() % 8 != 0)
-    return failure();
-  raw.elementBytes = raw.elementType.getWidth() / 8;
-  size_t total = static_cast<size_t>(raw.type.getNumElements()) *
-                 static_cast<size_t>(raw.elementBytes);
-  Attribute value = op.getValue();
-  ArrayRef<char> data;
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    data = dense.getRawData();
-    if (dense.isSplat()) {
-      if (static_cast<int64_t>(data.size()) != raw.elementBytes)
-        return failure();
-      raw.bytes.resize(total);
-      for (size_t i = 0; i < total; i += raw.elementBytes)
-        std::memcpy(raw.bytes.data() + i, data.data(), raw.elementBytes);
-      return raw;
-    }
-  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return failure();
-    data = blob->getData();
-  } else {
-    return failure();
-  }
-  if (data.size() != total)
-    return failure();
-  raw.bytes.assign(data.begin(), data.end());
-  return raw;
-}
-
-static double elementAt(const RawTensor &raw, int64_t index) {
-  uint64_t bits = 0;
-  std::memcpy(&bits, raw.bytes.data() + index * raw.elementBytes,
-              raw.elementBytes);
-  FloatType type = raw.elementType;
-  llvm::APFloat value(type.getFloatSemantics(),
-                      llvm::APInt(type.getWidth(), bits));
-  return value.convertToDouble();
-}
 
 /// Strides of `dim`: elements before (outer), the dim, elements after.
 static std::tuple<int64_t, int64_t, int64_t> split(ArrayRef<int64_t> shape,
@@ -131,7 +78,7 @@ static void accumulateL1(const RawTensor &raw, int64_t dim,
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t c = 0; c < n; ++c)
       for (int64_t i = 0; i < inner; ++i)
-        l1[c] += std::fabs(elementAt(raw, (o * n + c) * inner + i));
+        l1[c] += std::fabs(raw.get((o * n + c) * inner + i));
 }
 
 /// Rebuilds `raw` along `dim`: entry j of `source` is the old index to copy,
@@ -323,27 +270,9 @@ static LogicalResult rewriteGroup(const ChannelGroup &group,
     double fill = padFill(constant);
     for (int64_t dim : dims)
       remap(raw, dim, source, fill);
-    // A uniform tensor stays a splat (one element of raw data).
-    ArrayRef<char> bytes(raw.bytes);
-    bool uniform = true;
-    for (size_t b = raw.elementBytes; uniform && b < bytes.size();
-         b += raw.elementBytes)
-      uniform = std::memcmp(bytes.data(), bytes.data() + b,
-                            raw.elementBytes) == 0;
-    if (uniform && !bytes.empty())
-      bytes = bytes.take_front(raw.elementBytes);
-    // A weight that came as a resource blob stays one (under a new key,
-    // made unique by the blob manager), so large models stay compact.
-    ElementsAttr attr;
-    if (auto resource =
-            dyn_cast<DenseResourceElementsAttr>(constant.getValue());
-        resource && bytes.size() == raw.bytes.size())
-      attr = DenseResourceElementsAttr::get(
-          raw.type, resource.getRawHandle().getKey(),
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(
-              bytes, alignof(std::max_align_t)));
-    else
-      attr = DenseElementsAttr::getFromRawBuffer(raw.type, bytes);
+    // A resource blob stays one (under a new key, made unique by the blob
+    // manager), so large models stay compact.
+    ElementsAttr attr = makeConstantAttr(raw, constant.getValue());
     constant.setValueAttr(attr);
     constant.getResult().setType(raw.type);
     for (Operation *user : constant->getUsers())

@@ -1,0 +1,46 @@
+//===- WeightData.h - reading and writing dnn.constant data -----*- C++ -*-===//
+//
+// The raw element data of float dnn.constant ops (dense or dense_resource),
+// for passes that rewrite weights (dnn-tail-aware-channels,
+// dnn-fold-batch-norm).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
+#define LIB_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
+
+#include "dnn/Dialect/DNN/IR/DNNOps.h"
+
+#include <vector>
+
+namespace mlir::dnn {
+
+/// The raw bytes of a float constant (a splat expanded), little-endian as
+/// in memory.
+struct RawTensor {
+  RankedTensorType type;
+  FloatType elementType;
+  int64_t elementBytes = 0;
+  std::vector<char> bytes;
+
+  int64_t size() const {
+    return elementBytes ? static_cast<int64_t>(bytes.size()) / elementBytes
+                        : 0;
+  }
+  /// Element `index` (row-major) as a double.
+  double get(int64_t index) const;
+  /// Sets element `index`, rounded to the element type (nearest even).
+  void set(int64_t index, double value);
+};
+
+/// The data of `op`; fails if it is not a float dense or dense_resource
+/// constant whose data is present.
+FailureOr<RawTensor> readConstant(ConstantOp op);
+
+/// The attribute holding `raw`: a dense_resource blob (under a key derived
+/// from `like`'s) if `like` is one, else dense (a splat if uniform).
+ElementsAttr makeConstantAttr(const RawTensor &raw, Attribute like);
+
+} // namespace mlir::dnn
+
+#endif // LIB_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
