@@ -228,6 +228,31 @@ def CPULoopOrder : Pass<"dnn-cpu-loop-order"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def FoldBatchNorm : Pass<"dnn-fold-batch-norm"> {
+  let summary = "Fold inference batch norms into the conv2d/linear before them";
+  let description = [{
+    `batch_norm(conv2d(x, w, b))` with constant parameters is
+    `conv2d(x, w', b')` with `a = scale / sqrt(variance + epsilon)`,
+    `w'[f, ...] = w[f, ...] * a[f]` and `b'[f] = (b[f] - mean[f]) * a[f] +
+    offset[f]` (b = 0 without a bias); the same for a `linear` with a rank-2
+    result. This is the first epilogue fusion of the GPU lowering: the
+    normalisation costs no kernel and no pass over the activations (the
+    performance model then predicts one kernel instead of two).
+
+    The folded weights are computed in double and rounded once to the
+    element type; they are new constants (the originals may be shared),
+    kept as `dense_resource` blobs when the weights were. A batch norm is
+    left alone, with a remark, when its input has other users, when a
+    weight or parameter is not a readable float constant, or when its
+    channel dim is not the producer's output features. Changed producers
+    lose `dnn.mapping` and `dnn.cost`: run `dnn-assign-mapping` again.
+
+    ```
+    dnn-opt model.mlir --dnn-fold-batch-norm
+    ```
+  }];
+}
+
 def TestChannelGroups : Pass<"dnn-test-channel-groups", "ModuleOp"> {
   let summary = "Report the channel groups of each function (test pass)";
   let description = [{
