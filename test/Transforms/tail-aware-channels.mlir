@@ -190,3 +190,26 @@ func.func @concat(%x: tensor<1x64x112x112xf32>) -> tensor<1x16x112x112xf32> {
   %c = dnn.conv2d %r, %wc : (tensor<1x176x112x112xf32>, tensor<16x176x1x1xf32>) -> tensor<1x16x112x112xf32>
   return %c : tensor<1x16x112x112xf32>
 }
+
+// -----
+
+// The issue's "just over one wave" case: 648 filters of 3x3 on 56x56 run
+// 11 x 49 = 539 CTAs of 64x64 tiles, 4 per SM: 1.02 waves of 528 slots.
+// Removing 8 filters (1.2%) leaves 490 CTAs, one wave: the group's
+// predicted latency falls by 28%. Pad fills the eleventh column of tiles
+// up to 672 filters for +0.2%.
+// PRUNE-LABEL: func.func @one_point_zero_two_waves
+// PRUNE: dnn.conv2d {{.*}} -> tensor<1x640x56x56xf32>
+// PRUNE: dnn.conv2d {{.*}} : (tensor<1x640x56x56xf32>, tensor<16x640x1x1xf32>) -> tensor<1x16x56x56xf32>
+// PAD-LABEL: func.func @one_point_zero_two_waves
+// PAD: dnn.conv2d {{.*}} -> tensor<1x672x56x56xf32>
+// TABLE: one_point_zero_two_waves 1 prune 648 -> 640 1.21 -> 1.13 142.80 -> 103.15
+// TABLE-NEXT: 648 -> 640 channels: 3 -> 2 waves paid
+func.func @one_point_zero_two_waves(%x: tensor<1x64x56x56xf32>) -> tensor<1x16x56x56xf32> {
+  %w1 = dnn.constant dense<1.0> : tensor<648x64x3x3xf32>
+  %w2 = dnn.constant dense<2.0> : tensor<16x648x1x1xf32>
+  %c1 = dnn.conv2d %x, %w1 {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x64x56x56xf32>, tensor<648x64x3x3xf32>) -> tensor<1x648x56x56xf32>
+  %r1 = dnn.activation relu %c1 : tensor<1x648x56x56xf32>
+  %c2 = dnn.conv2d %r1, %w2 : (tensor<1x648x56x56xf32>, tensor<16x648x1x1xf32>) -> tensor<1x16x56x56xf32>
+  return %c2 : tensor<1x16x56x56xf32>
+}
