@@ -131,22 +131,18 @@ ChannelGroups ChannelGroups::analyze(func::FuncOp func) {
     // only if another op puts it in a channel group). A constant's dims are
     // rewritten as the weights of the ops that use it.
     llvm::DenseSet<std::pair<Value, int64_t>> covered;
-    if (isa<ConstantOp>(op))
-      for (Value v : op->getResults())
-        for (int64_t d = 0, e = cast<RankedTensorType>(v.getType()).getRank();
-             d < e; ++d)
-          covered.insert({v, d});
     for (const ChannelTie &tie : ties)
       for (const ChannelDim &d : tie.dims)
         covered.insert({d.getValue(op), d.dim});
-    for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults()))
-      if (auto type = dyn_cast<RankedTensorType>(v.getType()))
-        for (int64_t d = 0, e = type.getRank(); d < e; ++d)
-          if (!covered.contains({v, d}))
-            b.blockers[b.slot(v, d)].push_back(
-                {2, "dim " + std::to_string(d) + " not carried through " +
-                        name + " (" + op->getName().getStringRef().str() +
-                        ")"});
+    if (!isa<ConstantOp>(op))
+      for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults()))
+        if (auto type = dyn_cast<RankedTensorType>(v.getType()))
+          for (int64_t d = 0, e = type.getRank(); d < e; ++d)
+            if (!covered.contains({v, d}))
+              b.blockers[b.slot(v, d)].push_back(
+                  {2, "dim " + std::to_string(d) + " not carried through " +
+                          name + " (" + op->getName().getStringRef().str() +
+                          ")"});
     for (ChannelTie &tie : ties) {
       if (tie.dims.empty())
         continue;

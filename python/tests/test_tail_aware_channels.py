@@ -85,6 +85,18 @@ def assert_same_outputs(dnn_run, tmp_path, text, padded, shape, rtol):
                                atol=rtol * float(np.abs(ref).max()))
 
 
+def assert_pruned_outputs(dnn_run, tmp_path, zeroed, pruned, text):
+    """The pruned module computes what the original with the removed
+    channels zeroed (`zeroed`) does, and differs from the original."""
+    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
+    ref = run_model(dnn_run, tmp_path, zeroed, x, "zeroed")
+    out = run_model(dnn_run, tmp_path, pruned, x, "pruned")
+    np.testing.assert_allclose(out, ref, rtol=1e-5,
+                               atol=1e-5 * float(np.abs(ref).max()))
+    full = run_model(dnn_run, tmp_path, text, x, "full")
+    assert not np.allclose(full, out, rtol=1e-5, atol=1e-6)
+
+
 def tail_aware(dnn_opt, tmp_path, text, mode):
     out, data = run_tail_aware(dnn_opt, tmp_path, text, mode)
     groups = [g for g in data["groups"] if "conv2d_0" in g["members"]
@@ -157,14 +169,7 @@ def test_prune_equals_zeroed_channels(dnn_opt, dnn_run, tmp_path):
     zeroed["w1"][removed] = 0
     zeroed["w2"] = p["w2"].copy()
     zeroed["w2"][:, removed] = 0
-    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
-    ref = run_model(dnn_run, tmp_path, model(zeroed), x, "zeroed")
-    out = run_model(dnn_run, tmp_path, pruned, x, "pruned")
-    np.testing.assert_allclose(out, ref, rtol=1e-5,
-                               atol=1e-5 * float(np.abs(ref).max()))
-    # ... and differs from the unpruned original.
-    full = run_model(dnn_run, tmp_path, text, x, "full")
-    assert not np.allclose(full, out, rtol=1e-5, atol=1e-6)
+    assert_pruned_outputs(dnn_run, tmp_path, model(zeroed), pruned, text)
 
 
 # A concat: conv A (8 -> 40, 1x1) and conv B (8 -> 136, 3x3) are joined
@@ -248,13 +253,8 @@ def test_concat_prune_equals_zeroed_channels(dnn_opt, dnn_run, tmp_path):
     zeroed["wc"] = p["wc"].copy()
     zeroed["wc"][:, a["removed_channels"]] = 0
     zeroed["wc"][:, [CA + r for r in b["removed_channels"]]] = 0
-    x = RNG.standard_normal((N, CIN, H, H)).astype(np.float32)
-    ref = run_model(dnn_run, tmp_path, concat_model(zeroed), x, "zeroed")
-    out = run_model(dnn_run, tmp_path, pruned, x, "pruned")
-    np.testing.assert_allclose(out, ref, rtol=1e-5,
-                               atol=1e-5 * float(np.abs(ref).max()))
-    full = run_model(dnn_run, tmp_path, text, x, "full")
-    assert not np.allclose(full, out, rtol=1e-5, atol=1e-6)
+    assert_pruned_outputs(dnn_run, tmp_path, concat_model(zeroed), pruned,
+                          text)
 
 
 @pytest.mark.parametrize("arch,width", [("resnet18", 0.9), ("mobilenet_v2", 1.3)])

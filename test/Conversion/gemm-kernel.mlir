@@ -68,3 +68,8 @@
 // SPLIT: memref.load %{{.*}} : memref<70xf32>
 // SPLIT: memref.store %{{.*}} : memref<100x70xf32>
 // EMPTYSPLIT: error: GEMM kernel 'gemm': k = 40 leaves a split of 4 empty (tile_k 16)
+
+// The printed kernel module parses again (dnn.launch is a known attribute).
+// RUN: dnn-opt %s --dnn-test-gemm-kernel="m=64 n=64 k=64 split-k=2" | dnn-opt | FileCheck %s --check-prefix=ROUNDTRIP
+// ROUNDTRIP: gpu.func @gemm({{.*}}dnn.launch = array<i64: 1, 1, 2, 256>
+// ROUNDTRIP: gpu.func @gemm_reduce({{.*}}dnn.launch = array<i64: 16, 1, 1, 256>

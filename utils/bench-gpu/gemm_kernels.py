@@ -62,52 +62,58 @@ PIPELINE = ("--convert-scf-to-cf --nvvm-attach-target=chip={chip} "
             "--reconcile-unrealized-casts --gpu-module-to-binary=format=isa")
 
 
-def prepare(args) -> int:
+def build(dnn_opt: str, opts: str, chip: str):
+    """PTX of `dnn-test-gemm-kernel=opts` and the kernels' launches
+    [(grid_x, grid_y, grid_z, block_x), ...] (the GEMM, then its split-K
+    reduction if any); the launches are read from the kernel IR before it is
+    compiled. None (message printed) if dnn-opt fails."""
     sys.path.insert(0, str(ROOT / "utils"))
     from extract_ptx import binaries  # noqa: E402
-    dnn_opt = pathlib.Path(args.build_dir).resolve() / "bin" / "dnn-opt"
+    kernel = [dnn_opt, os.devnull, f"--dnn-test-gemm-kernel={opts}"]
+    ir = subprocess.run(kernel, capture_output=True, text=True)
+    if ir.returncode != 0:
+        print(ir.stderr, file=sys.stderr)
+        return None
+    proc = subprocess.run([dnn_opt, "-", *PIPELINE.format(chip=chip).split()],
+                          input=ir.stdout, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stderr, file=sys.stderr)
+        return None
+    launches = [tuple(map(int, g)) for g in re.findall(
+        r"dnn\.launch = array<i64: (\d+), (\d+), (\d+), (\d+)>", ir.stdout)]
+    return next(binaries(proc.stdout))[2], launches
+
+
+def prepare(args) -> int:
+    dnn_opt = str(pathlib.Path(args.build_dir).resolve() / "bin" / "dnn-opt")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cases = []
     for i, (m, n, k, config, tb, bias, *rest) in enumerate(CASES):
         split = rest[0] if rest else 1
-        opts = (f"m={m} n={n} k={k} config={config} "
-                f"transpose-b={int(tb)} bias={int(bias)} split-k={split}")
-        cmd = [str(dnn_opt), os.devnull, f"--dnn-test-gemm-kernel={opts}",
-               *PIPELINE.format(chip=args.chip).split()]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            print(proc.stderr, file=sys.stderr)
+        built = build(dnn_opt, f"m={m} n={n} k={k} config={config} "
+                      f"transpose-b={int(tb)} bias={int(bias)} split-k={split}",
+                      args.chip)
+        if built is None:
             return 1
-        found = list(binaries(proc.stdout))
-        launches = re.findall(r"dnn\.launch = array<i64: (\d+), (\d+), (\d+), (\d+)>",
-                              subprocess.run(cmd[:3], capture_output=True,
-                                             text=True).stdout)
+        ptx, launches = built
         name = f"case{i}.ptx"
-        (out / name).write_bytes(found[0][2])
-        g = [int(v) for v in launches[0]]
+        (out / name).write_bytes(ptx)
+        g = launches[0]
         case = {"m": m, "n": n, "k": k, "config": config,
                 "transpose_b": tb, "bias": bias, "ptx": name,
-                "split_k": split, "grid": g[:2], "block": g[3]}
+                "split_k": split, "grid": list(g[:2]), "block": g[3]}
         if split > 1:
-            r = [int(v) for v in launches[1]]
-            case["reduce_grid"], case["reduce_block"] = r[0], r[3]
+            case["reduce_grid"], case["reduce_block"] = launches[1][0], launches[1][3]
         cases.append(case)
     for i, (nb, ch, hw, f, ks, st, pd, dl, config, bias) in enumerate(CONVS):
-        opts = (f"conv={nb},{ch},{hw},{hw},{f},{ks},{st},{pd},{dl} "
-                f"config={config} bias={int(bias)}")
-        cmd = [str(dnn_opt), os.devnull, f"--dnn-test-gemm-kernel={opts}",
-               *PIPELINE.format(chip=args.chip).split()]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            print(proc.stderr, file=sys.stderr)
+        built = build(dnn_opt, f"conv={nb},{ch},{hw},{hw},{f},{ks},{st},{pd},{dl} "
+                      f"config={config} bias={int(bias)}", args.chip)
+        if built is None:
             return 1
-        found = list(binaries(proc.stdout))
-        launch = re.search(r"dnn\.launch = array<i64: (\d+), (\d+), \d+, (\d+)>",
-                           subprocess.run(cmd[:3], capture_output=True,
-                                          text=True).stdout)
+        ptx, launches = built
         name = f"conv{i}.ptx"
-        (out / name).write_bytes(found[0][2])
+        (out / name).write_bytes(ptx)
         span = dl * (ks - 1) + 1
         oh = (hw + 2 * pd - span) // st + 1
         cases.append({"conv": {"batch": nb, "channels": ch, "size": hw,
@@ -116,8 +122,7 @@ def prepare(args) -> int:
                       "m": nb * oh * oh, "n": f, "k": ch * ks * ks,
                       "config": config, "transpose_b": True, "bias": bias,
                       "ptx": name, "split_k": 1,
-                      "grid": [int(launch.group(1)), int(launch.group(2))],
-                      "block": int(launch.group(3))})
+                      "grid": list(launches[0][:2]), "block": launches[0][3]})
     (out / "cases.json").write_text(json.dumps({"chip": args.chip,
                                                 "cases": cases}, indent=1))
     print(f"wrote {len(cases)} cases to {out}")

@@ -36,15 +36,8 @@ import onnx  # noqa: E402
 
 from dnn_mlir import models  # noqa: E402
 
-
-def _cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from cpu_resnet18 import cpu_name  # noqa: E402
 
 
 def main(argv=None):
@@ -91,7 +84,7 @@ def main(argv=None):
                     "-o", str(mlir_path)], check=True, env=env)
     t_cli = time.perf_counter() - t0
 
-    print(f"machine: {_cpu_name()}, {os.cpu_count()} cores visible; "
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores visible; "
           f"Python {platform.python_version()}, onnx {onnx.__version__}; "
           f"{datetime.date.today().isoformat()}")
     print(f"import_model(resnet50.onnx): best {min(times):.2f} s of "

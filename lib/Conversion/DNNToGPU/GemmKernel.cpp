@@ -115,6 +115,24 @@ struct IndexBuilder {
 };
 } // namespace
 
+/// An empty `gpu.func @name(args) kernel` at the end of `module` for CTAs
+/// of `threads` threads, with `workgroup` buffers; the builder is left at
+/// the start of its body.
+static gpu::GPUFuncOp createKernel(OpBuilder &builder, Location loc,
+                                   gpu::GPUModuleOp module, StringRef name,
+                                   TypeRange args, TypeRange workgroup,
+                                   int64_t threads) {
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = gpu::GPUFuncOp::create(
+      builder, loc, name, builder.getFunctionType(args, {}), workgroup);
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                builder.getUnitAttr());
+  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(threads), 1, 1}));
+  builder.setInsertionPointToStart(&func.getBody().front());
+  return func;
+}
+
 /// The type of C in its final layout (NCHW for a convolution).
 static MemRefType outputType(const GemmKernelSpec &spec, Type f32) {
   if (const std::optional<ConvGeometry> &conv = spec.conv)
@@ -204,17 +222,9 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                                workgroup);
 
   OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToEnd(module.getBody());
-  auto func = gpu::GPUFuncOp::create(builder, loc, name,
-                                     builder.getFunctionType(args, {}),
-                                     TypeRange{aTile, bTile});
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                builder.getUnitAttr());
-  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
-      {static_cast<int32_t>(threads), 1, 1}));
-
+  auto func = createKernel(builder, loc, module, name, args,
+                           TypeRange{aTile, bTile}, threads);
   Block &entry = func.getBody().front();
-  builder.setInsertionPointToStart(&entry);
   IndexBuilder ix{builder, loc};
   Value a = entry.getArgument(0), bMat = entry.getArgument(1);
   Value bias = withBias ? entry.getArgument(2) : Value();
@@ -275,7 +285,8 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   // Stages `count` elements with all threads; element `idx` goes through
   // `stage` (a partial last round is guarded).
   auto cooperative = [&](int64_t count, function_ref<void(Value)> stage) {
-    for (int64_t l = 0; l < llvm::divideCeil(count, threads); ++l) {
+    int64_t rounds = llvm::divideCeil(count, threads);
+    for (int64_t l = 0; l < rounds; ++l) {
       Value idx = ix.add(tid, l * threads);
       if ((l + 1) * threads <= count) {
         stage(idx);
@@ -384,15 +395,9 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
   args.push_back(outputType(spec, f32));
 
   OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToEnd(module.getBody());
-  auto func = gpu::GPUFuncOp::create(builder, loc, name,
-                                     builder.getFunctionType(args, {}));
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                builder.getUnitAttr());
-  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
-      {static_cast<int32_t>(kReduceThreads), 1, 1}));
+  auto func = createKernel(builder, loc, module, name, args, TypeRange{},
+                           kReduceThreads);
   Block &entry = func.getBody().front();
-  builder.setInsertionPointToStart(&entry);
   IndexBuilder ix{builder, loc};
   Value ws = entry.getArgument(0);
   Value bias = spec.bias ? entry.getArgument(1) : Value();

@@ -8,6 +8,7 @@
 #include "dnn/Analysis/GPUModel.h"
 #include "dnn/Conversion/DNNToGPU/GemmKernel.h"
 #include "dnn/Conversion/Passes.h"
+#include "dnn/Dialect/DNN/IR/DNNDialect.h"
 
 namespace mlir::dnn {
 #define GEN_PASS_DEF_TESTGEMMKERNEL
@@ -92,7 +93,7 @@ struct TestGemmKernelPass
     if (failed(func))
       return signalPassFailure();
     GemmLaunch launch = getGemmLaunch(spec);
-    (*func)->setAttr("dnn.launch",
+    (*func)->setAttr(DNNDialect::kLaunchAttrName,
                      builder.getDenseI64ArrayAttr({launch.gridX, launch.gridY,
                                                    launch.gridZ,
                                                    launch.blockX}));
@@ -101,7 +102,7 @@ struct TestGemmKernelPass
           builder, module.getLoc(), gpuModule, "gemm_reduce", spec);
       if (failed(reduce))
         return signalPassFailure();
-      (*reduce)->setAttr("dnn.launch",
+      (*reduce)->setAttr(DNNDialect::kLaunchAttrName,
                          builder.getDenseI64ArrayAttr(
                              {launch.reduceGridX, 1, 1, launch.reduceBlockX}));
     }

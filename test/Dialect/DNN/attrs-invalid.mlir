@@ -656,3 +656,12 @@ module attributes {dnn.targets = "h100"} {
     return
   }
 }
+
+// -----
+
+// dnn.launch (the launch a generated kernel records) is 4 positive integers.
+func.func @bad_launch(%a: tensor<16x16xf32>) {
+  // expected-error @+1 {{'dnn.launch' must be 4 positive integers (grid x, y, z, block x), got array<i64: 2, 2, 256>}}
+  %c = dnn.matmul %a, %a {dnn.launch = array<i64: 2, 2, 256>} : (tensor<16x16xf32>, tensor<16x16xf32>) -> tensor<16x16xf32>
+  return
+}

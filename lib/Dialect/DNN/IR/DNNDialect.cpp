@@ -72,5 +72,14 @@ LogicalResult DNNDialect::verifyOperationAttribute(Operation *op,
                              << attribute.getValue();
     return success();
   }
+  if (name == kLaunchAttrName) {
+    auto launch = dyn_cast<DenseI64ArrayAttr>(attribute.getValue());
+    if (!launch || launch.size() != 4 ||
+        llvm::any_of(launch.asArrayRef(), [](int64_t v) { return v < 1; }))
+      return op->emitError() << "'" << name
+                             << "' must be 4 positive integers (grid x, y, z, "
+                             << "block x), got " << attribute.getValue();
+    return success();
+  }
   return op->emitError() << "unknown dnn attribute '" << name << "'";
 }

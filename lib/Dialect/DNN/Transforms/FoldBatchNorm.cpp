@@ -12,6 +12,7 @@
 #include "dnn/Dialect/DNN/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <cmath>
 
@@ -104,8 +105,17 @@ static LogicalResult fold(BatchNormOp bn, Operation *producer) {
   fused->removeAttr(DNNDialect::kMappingAttrName);
   fused->removeAttr(DNNDialect::kCostAttrName);
   bn.getResult().replaceAllUsesWith(fused->getResult(0));
+  // The old weight, bias and parameters, unless something else uses them.
+  llvm::SetVector<Operation *> inputs;
+  for (Value v : llvm::concat<Value>(bn->getOperands().drop_front(),
+                                     producer->getOperands().drop_front()))
+    if (Operation *def = v.getDefiningOp())
+      inputs.insert(def);
   bn.erase();
   producer->erase();
+  for (Operation *op : inputs)
+    if (op->use_empty())
+      op->erase();
   return success();
 }
 
@@ -124,11 +134,6 @@ struct FoldBatchNormPass
       if (!why.empty())
         bn.emitRemark() << kPass << ": not folded: " << why;
     }
-    // Constants the folds left without users.
-    getOperation()->walk([](ConstantOp c) {
-      if (c->use_empty())
-        c.erase();
-    });
   }
 };
 } // namespace

@@ -127,12 +127,6 @@ uniqueOps(const std::vector<ChannelMember> &members) {
   return SmallVector<Operation *>(ops.begin(), ops.end());
 }
 
-static double operandBytes(Operation *op, unsigned index) {
-  return index < op->getNumOperands()
-             ? tensorBytes(op->getOperand(index).getType())
-             : 0;
-}
-
 static bool isDepthwise(Operation *op) {
   auto conv = dyn_cast<Conv2DOp>(op);
   return conv && conv.getGroups() > 1;

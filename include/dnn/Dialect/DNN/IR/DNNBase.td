@@ -60,6 +60,9 @@ def DNN_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kMappingAttrName = "dnn.mapping";
     /// Name of the op (and function) attribute holding a `#dnn.cost`.
     static constexpr ::llvm::StringLiteral kCostAttrName = "dnn.cost";
+    /// Name of the gpu.func attribute recording a generated kernel's launch,
+    /// `array<i64: grid_x, grid_y, grid_z, block_x>`.
+    static constexpr ::llvm::StringLiteral kLaunchAttrName = "dnn.launch";
 
   private:
     void registerAttributes();
