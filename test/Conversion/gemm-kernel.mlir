@@ -47,7 +47,19 @@
 // CONV: memref.load %{{.*}} : memref<64x64x3x3xf32>
 // CONV: gpu.barrier
 // CONV: memref.store %{{.*}} : memref<1x64x56x56xf32>
-// CONVARGS: error: dnn-test-gemm-kernel: conv takes 9 values
+// CONVARGS: error: dnn-test-gemm-kernel: conv takes 9 or 10 values
+
+// A depthwise 3x3 (32 groups of one channel and one filter): grid z runs
+// over the groups, each reads its channel and filter at the group's offset.
+// RUN: dnn-opt %s --dnn-test-gemm-kernel="conv=1,32,28,28,32,3,1,1,1,32 config=sgemm_64x64x16_t256 bias=true" | FileCheck %s --check-prefix=DW
+// RUN: not dnn-opt %s --dnn-test-gemm-kernel="conv=1,32,28,28,32,3,1,1,1,5" 2>&1 | FileCheck %s --check-prefix=DWBAD
+// DW: gpu.func @gemm(%{{.*}}: memref<1x32x28x28xf32>, %{{.*}}: memref<32x1x3x3xf32>, %{{.*}}: memref<32xf32>, %{{.*}}: memref<1x32x28x28xf32>)
+// DW-SAME: dnn.launch = array<i64: 1, 13, 32, 256>
+// DW: %[[G:.*]] = gpu.block_id z
+// DW: %[[C:.*]] = arith.addi %[[G]], %{{.*}} : index
+// DW: memref.load %{{.*}}[%{{.*}}, %[[C]], %{{.*}}, %{{.*}}] : memref<1x32x28x28xf32>
+// DW: memref.load %{{.*}} : memref<32x1x3x3xf32>
+// DWBAD: groups must divide channels and filters
 
 // Split-K 4 ways (K = 1000, tile_k 16: 256 per split, the last one 232):
 // grid z = 4, the GEMM writes its partial sums to a 4x100x70 workspace
@@ -58,7 +70,8 @@
 // SPLIT: gpu.func @gemm(%{{.*}}: memref<100x1000xf32>, %{{.*}}: memref<1000x70xf32>, %{{.*}}: memref<4x100x70xf32>)
 // SPLIT-SAME: dnn.launch = array<i64: 2, 2, 4, 256>
 // SPLIT: %[[Z:.*]] = gpu.block_id z
-// SPLIT: %[[BEGIN:.*]] = arith.muli %[[Z]], %c256
+// SPLIT: %[[S:.*]] = arith.remui %[[Z]], %c4
+// SPLIT: %[[BEGIN:.*]] = arith.muli %[[S]], %c256
 // SPLIT: %[[END:.*]] = arith.minui
 // SPLIT: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c16
 // SPLIT: memref.store %{{.*}}[%[[Z]], %{{.*}}, %{{.*}}] : memref<4x100x70xf32>

@@ -83,8 +83,9 @@ def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
            "split K this many ways (a reduction kernel follows)">,
     ListOption<"conv", "conv", "int64_t",
                "instead of m, n, k: a convolution as implicit GEMM, "
-               "batch,channels,height,width,filters,kernel,stride,pad,dilation "
-               "(square kernel, stride, padding and dilation)">,
+               "batch,channels,height,width,filters,kernel,stride,pad,dilation"
+               "[,groups] (square kernel, stride, padding and dilation; "
+               "channels and filters of all groups)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

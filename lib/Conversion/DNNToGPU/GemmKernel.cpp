@@ -52,6 +52,7 @@ GemmKernelSpec mlir::dnn::getConvGemmSpec(const ConvGeometry &conv) {
   spec.m = conv.batch * conv.outH * conv.outW;
   spec.n = conv.filters;
   spec.k = conv.channels * conv.kernelH * conv.kernelW;
+  spec.batch = conv.groups;
   spec.conv = conv;
   return spec;
 }
@@ -68,11 +69,12 @@ GemmLaunch mlir::dnn::getGemmLaunch(const GemmKernelSpec &spec) {
   GemmLaunch launch;
   launch.gridX = llvm::divideCeil(spec.n, spec.tileN);
   launch.gridY = llvm::divideCeil(spec.m, spec.tileM);
-  launch.gridZ = std::max<int64_t>(spec.splitK, 1);
+  launch.gridZ = spec.batch * std::max<int64_t>(spec.splitK, 1);
   launch.blockX = spec.threads;
   if (spec.splitK > 1) {
     launch.reduceBlockX = kReduceThreads;
-    launch.reduceGridX = llvm::divideCeil(spec.m * spec.n, kReduceThreads);
+    launch.reduceGridX =
+        llvm::divideCeil(spec.batch * spec.m * spec.n, kReduceThreads);
   }
   return launch;
 }
@@ -136,30 +138,59 @@ static gpu::GPUFuncOp createKernel(OpBuilder &builder, Location loc,
 /// The type of C in its final layout (NCHW for a convolution).
 static MemRefType outputType(const GemmKernelSpec &spec, Type f32) {
   if (const std::optional<ConvGeometry> &conv = spec.conv)
-    return MemRefType::get({conv->batch, conv->filters, conv->outH, conv->outW},
-                           f32);
+    return MemRefType::get(
+        {conv->batch, conv->filters * conv->groups, conv->outH, conv->outW},
+        f32);
+  if (spec.batch > 1)
+    return MemRefType::get({spec.batch, spec.m, spec.n}, f32);
   return MemRefType::get({spec.m, spec.n}, f32);
 }
 
-/// Where C(mi, ni) of the GEMM view lives in C's final layout.
+/// Where C(mi, ni) of GEMM `g` lives in C's final layout.
 static SmallVector<Value> outputIndex(IndexBuilder &ix,
-                                      const GemmKernelSpec &spec, Value mi,
-                                      Value ni) {
+                                      const GemmKernelSpec &spec, Value g,
+                                      Value mi, Value ni) {
   const std::optional<ConvGeometry> &conv = spec.conv;
   if (!conv)
-    return {mi, ni};
+    return spec.batch > 1 ? SmallVector<Value>{g, mi, ni}
+                          : SmallVector<Value>{mi, ni};
   int64_t plane = conv->outH * conv->outW;
   Value pix = ix.rem(mi, plane);
-  return {ix.div(mi, plane), ni, ix.div(pix, conv->outW),
-          ix.rem(pix, conv->outW)};
+  return {ix.div(mi, plane), ix.add(ix.mul(g, conv->filters), ni),
+          ix.div(pix, conv->outW), ix.rem(pix, conv->outW)};
+}
+
+/// The bias: one value per output channel (all groups' for a convolution).
+static MemRefType biasType(const GemmKernelSpec &spec, Type f32) {
+  return MemRefType::get({spec.n * (spec.conv ? spec.conv->groups : 1)}, f32);
+}
+
+/// Where GEMM `g`'s column `ni` finds its bias.
+static Value biasIndex(IndexBuilder &ix, const GemmKernelSpec &spec, Value g,
+                       Value ni) {
+  return spec.conv ? ix.add(ix.mul(g, spec.n), ni) : ni;
+}
+
+/// A matmul operand's type: [batch, rows, cols] unless shared by all the
+/// GEMMs (or batch is 1).
+static MemRefType matrixType(const GemmKernelSpec &spec, bool broadcast,
+                             int64_t rows, int64_t cols, Type f32) {
+  if (spec.batch > 1 && !broadcast)
+    return MemRefType::get({spec.batch, rows, cols}, f32);
+  return MemRefType::get({rows, cols}, f32);
 }
 
 /// The checks both kernels share.
 static LogicalResult verifySpec(Location loc, StringRef name,
                                 const GemmKernelSpec &spec) {
-  if (spec.m < 1 || spec.n < 1 || spec.k < 1)
+  if (spec.m < 1 || spec.n < 1 || spec.k < 1 || spec.batch < 1)
     return emitError(loc) << "GEMM kernel '" << name << "': empty shape "
-                          << spec.m << "x" << spec.n << "x" << spec.k;
+                          << spec.m << "x" << spec.n << "x" << spec.k
+                          << " (batch " << spec.batch << ")";
+  if (spec.conv && spec.conv->groups != spec.batch)
+    return emitError(loc) << "GEMM kernel '" << name
+                          << "': a convolution's batch of GEMMs must be its "
+                          << "groups";
   if (spec.splitK < 1)
     return emitError(loc) << "GEMM kernel '" << name
                           << "': split-k must be at least 1, got "
@@ -195,24 +226,31 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                           << "': m, n, k are not the convolution's";
   MemRefType aType, bType, cType;
   if (conv) {
-    aType = MemRefType::get(
-        {conv->batch, conv->channels, conv->height, conv->width}, f32);
-    bType = MemRefType::get(
-        {conv->filters, conv->channels, conv->kernelH, conv->kernelW}, f32);
+    aType = MemRefType::get({conv->batch, conv->channels * conv->groups,
+                             conv->height, conv->width},
+                            f32);
+    bType = MemRefType::get({conv->filters * conv->groups, conv->channels,
+                             conv->kernelH, conv->kernelW},
+                            f32);
   } else {
-    aType = MemRefType::get({spec.m, spec.k}, f32);
-    bType = spec.transposeB ? MemRefType::get({spec.n, spec.k}, f32)
-                            : MemRefType::get({spec.k, spec.n}, f32);
+    aType = matrixType(spec, spec.broadcastA, spec.m, spec.k, f32);
+    bType = spec.transposeB
+                ? matrixType(spec, spec.broadcastB, spec.n, spec.k, f32)
+                : matrixType(spec, spec.broadcastB, spec.k, spec.n, f32);
   }
   // With split-K, C is the workspace of partial sums and the bias waits for
   // the reduction.
   bool split = spec.splitK > 1;
-  cType = split ? MemRefType::get({spec.splitK, spec.m, spec.n}, f32)
+  cType = split ? MemRefType::get({spec.batch * spec.splitK, spec.m, spec.n},
+                                  f32)
                 : outputType(spec, f32);
+  // A matmul operand with a batch dim is indexed by the GEMM first.
+  bool batchedA = !conv && spec.batch > 1 && !spec.broadcastA;
+  bool batchedB = !conv && spec.batch > 1 && !spec.broadcastB;
   bool withBias = spec.bias && !split;
   SmallVector<Type> args = {aType, bType};
   if (withBias)
-    args.push_back(MemRefType::get({spec.n}, f32));
+    args.push_back(biasType(spec, f32));
   args.push_back(cType);
   auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   // Shared tiles, k-major so a thread's TM (TN) operands are contiguous.
@@ -238,6 +276,9 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   Value row = ix.mul(ix.div(tid, bn / tn), tm); // first row of the thread's tile
   Value col = ix.mul(ix.rem(tid, bn / tn), tn);
   Value zero = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0));
+  // Grid z enumerates (GEMM g, split s), s fastest.
+  Value gridZ = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::z);
+  Value group = split ? ix.div(gridZ, spec.splitK) : gridZ;
 
   // A(mi, ki) and B(ki, ni) of the GEMM view, 0 outside the problem (and
   // in a convolution's padding). Indices are clamped so that no load leaves
@@ -257,10 +298,14 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                                ix.mul(q, conv->dilationW)), conv->padLeft);
       inside = ix.both(inside, ix.both(ix.within(ih, conv->height),
                                        ix.within(iw, conv->width)));
-      at = {ix.min(nb, conv->batch - 1), ix.min(ch, conv->channels - 1),
+      at = {ix.min(nb, conv->batch - 1),
+            ix.add(ix.mul(group, conv->channels),
+                   ix.min(ch, conv->channels - 1)),
             ix.clamp(ih, conv->height), ix.clamp(iw, conv->width)};
     } else {
       at = {ix.min(mi, spec.m - 1), ix.min(ki, spec.k - 1)};
+      if (batchedA)
+        at.insert(at.begin(), group);
     }
     Value v = memref::LoadOp::create(builder, loc, a, at);
     return arith::SelectOp::create(builder, loc, inside, v, zero);
@@ -272,12 +317,13 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
     if (conv) {
       int64_t window = conv->kernelH * conv->kernelW;
       Value tap = ix.rem(kc, window);
-      at = {nc, ix.div(kc, window), ix.div(tap, conv->kernelW),
-            ix.rem(tap, conv->kernelW)};
-    } else if (spec.transposeB) {
-      at = {nc, kc};
+      at = {ix.add(ix.mul(group, conv->filters), nc), ix.div(kc, window),
+            ix.div(tap, conv->kernelW), ix.rem(tap, conv->kernelW)};
     } else {
-      at = {kc, nc};
+      at = spec.transposeB ? SmallVector<Value>{nc, kc}
+                           : SmallVector<Value>{kc, nc};
+      if (batchedB)
+        at.insert(at.begin(), group);
     }
     Value v = memref::LoadOp::create(builder, loc, bMat, at);
     return arith::SelectOp::create(builder, loc, inside, v, zero);
@@ -301,10 +347,9 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
 
   SmallVector<Value> init(tm * tn, zero);
   // This CTA's K range: all of K, or its split's (grid z).
-  Value kBegin = ix.c(0), kEnd = ix.c(spec.k), split0;
+  Value kBegin = ix.c(0), kEnd = ix.c(spec.k);
   if (split) {
-    split0 = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::z);
-    kBegin = ix.mul(split0, getKPerSplit(spec));
+    kBegin = ix.mul(ix.rem(gridZ, spec.splitK), getKPerSplit(spec));
     kEnd = arith::MinUIOp::create(builder, loc,
                                   ix.add(kBegin, getKPerSplit(spec)),
                                   ix.c(spec.k));
@@ -368,9 +413,11 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
       Value v = loop.getResult(i * tn + j);
       if (bias)
         v = arith::AddFOp::create(
-            builder, loc, v, memref::LoadOp::create(builder, loc, bias, q));
-      SmallVector<Value> at = split ? SmallVector<Value>{split0, r, q}
-                                    : outputIndex(ix, spec, r, q);
+            builder, loc, v,
+            memref::LoadOp::create(builder, loc, bias,
+                                   biasIndex(ix, spec, group, q)));
+      SmallVector<Value> at = split ? SmallVector<Value>{gridZ, r, q}
+                                    : outputIndex(ix, spec, group, r, q);
       memref::StoreOp::create(builder, loc, v, c, at);
     }
   }
@@ -389,9 +436,9 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
                           << "' needs split-k > 1";
   Type f32 = builder.getF32Type();
   SmallVector<Type> args = {
-      MemRefType::get({spec.splitK, spec.m, spec.n}, f32)};
+      MemRefType::get({spec.batch * spec.splitK, spec.m, spec.n}, f32)};
   if (spec.bias)
-    args.push_back(MemRefType::get({spec.n}, f32));
+    args.push_back(biasType(spec, f32));
   args.push_back(outputType(spec, f32));
 
   OpBuilder::InsertionGuard guard(builder);
@@ -406,21 +453,27 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
       ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x),
              kReduceThreads),
       gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x));
-  auto inside = scf::IfOp::create(builder, loc, ix.lt(idx, spec.m * spec.n));
+  auto inside = scf::IfOp::create(
+      builder, loc, ix.lt(idx, spec.batch * spec.m * spec.n));
   builder.setInsertionPointToStart(inside.thenBlock());
-  Value mi = ix.div(idx, spec.n), ni = ix.rem(idx, spec.n);
+  Value g = ix.div(idx, spec.m * spec.n), mn = ix.rem(idx, spec.m * spec.n);
+  Value mi = ix.div(mn, spec.n), ni = ix.rem(mn, spec.n);
   // Splits summed in order, so the result does not depend on timing.
+  Value first = ix.mul(g, spec.splitK);
   Value sum = memref::LoadOp::create(builder, loc, ws,
-                                     ValueRange{ix.c(0), mi, ni});
+                                     ValueRange{first, mi, ni});
   for (int64_t s = 1; s < spec.splitK; ++s)
     sum = arith::AddFOp::create(
         builder, loc, sum,
-        memref::LoadOp::create(builder, loc, ws, ValueRange{ix.c(s), mi, ni}));
+        memref::LoadOp::create(builder, loc, ws,
+                               ValueRange{ix.add(first, s), mi, ni}));
   if (bias)
     sum = arith::AddFOp::create(builder, loc, sum,
-                                memref::LoadOp::create(builder, loc, bias, ni));
+                                memref::LoadOp::create(
+                                    builder, loc, bias,
+                                    biasIndex(ix, spec, g, ni)));
   memref::StoreOp::create(builder, loc, sum, out,
-                          outputIndex(ix, spec, mi, ni));
+                          outputIndex(ix, spec, g, mi, ni));
   builder.setInsertionPointAfter(inside);
   gpu::ReturnOp::create(builder, loc);
   return func;

@@ -39,10 +39,11 @@ struct TestGemmKernelPass
     }
     GemmKernelSpec spec;
     if (!conv.empty()) {
-      if (conv.size() != 9 || llvm::any_of(conv, [](int64_t v) { return v < 0; })) {
-        module.emitError() << "dnn-test-gemm-kernel: conv takes 9 values "
+      if ((conv.size() != 9 && conv.size() != 10) ||
+          llvm::any_of(conv, [](int64_t v) { return v < 0; })) {
+        module.emitError() << "dnn-test-gemm-kernel: conv takes 9 or 10 values "
                            << "(batch,channels,height,width,filters,kernel,"
-                           << "stride,pad,dilation), none negative";
+                           << "stride,pad,dilation[,groups]), none negative";
         return signalPassFailure();
       }
       ConvGeometry g;
@@ -55,11 +56,16 @@ struct TestGemmKernelPass
       g.strideH = g.strideW = conv[6];
       g.padTop = g.padLeft = conv[7];
       g.dilationH = g.dilationW = conv[8];
-      if (g.strideH < 1 || g.dilationH < 1) {
-        module.emitError() << "dnn-test-gemm-kernel: stride and dilation "
-                           << "must be at least 1";
+      g.groups = conv.size() == 10 ? conv[9] : 1;
+      if (g.strideH < 1 || g.dilationH < 1 || g.groups < 1 ||
+          g.channels % g.groups != 0 || g.filters % g.groups != 0) {
+        module.emitError() << "dnn-test-gemm-kernel: stride, dilation and "
+                           << "groups must be at least 1, and groups must "
+                           << "divide channels and filters";
         return signalPassFailure();
       }
+      g.channels /= g.groups;
+      g.filters /= g.groups;
       int64_t span = g.dilationH * (g.kernelH - 1) + 1;
       g.outH = (g.height + 2 * g.padTop - span) / g.strideH + 1;
       g.outW = (g.width + 2 * g.padLeft - span) / g.strideW + 1;

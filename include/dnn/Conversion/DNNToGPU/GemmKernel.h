@@ -19,12 +19,14 @@
 
 namespace mlir::dnn {
 
-/// A 2-D convolution (NCHW input, FCHW weight, one group) seen as an
-/// implicit GEMM: m = (batch, out_h, out_w), n = filters,
-/// k = (channels, kernel_h, kernel_w). A is read from the input with
-/// zero padding computed on the fly (no im2col buffer), C is written to the
-/// NCHW output.
+/// A 2-D convolution (NCHW input, FCHW weight) seen as one implicit GEMM
+/// per group: m = (batch, out_h, out_w), n = filters of the group,
+/// k = (channels of the group, kernel_h, kernel_w). A is read from the input
+/// with zero padding computed on the fly (no im2col buffer), C is written to
+/// the NCHW output. `channels` and `filters` count one group's; the tensors
+/// hold `groups` times as many.
 struct ConvGeometry {
+  int64_t groups = 1;
   int64_t batch = 1, channels = 1, height = 1, width = 1;
   int64_t filters = 1, kernelH = 1, kernelW = 1;
   int64_t strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
@@ -37,14 +39,21 @@ struct GemmKernelSpec {
   /// C[m, n] = sum_k A[m, k] * B[k, n] (+ bias[n]), f32, row-major.
   /// With `conv`, m, n and k must be its implicit GEMM's.
   int64_t m = 0, n = 0, k = 0;
+  /// Independent GEMMs of this shape (grid z): a convolution's groups, or a
+  /// batched matmul's batch. For a matmul, A and B are [batch, ...] unless
+  /// `broadcastA`/`broadcastB` says one is shared by all (rank 2). C is
+  /// [batch, m, n] when batch > 1.
+  int64_t batch = 1;
+  bool broadcastA = false, broadcastB = false;
   std::optional<ConvGeometry> conv;
   /// B is given as [n, k] (a linear layer's weight) instead of [k, n].
   bool transposeB = false;
   bool bias = false;
   /// The CTA tile and the CTA size (from #dnn.mapping).
   int64_t tileM = 64, tileN = 64, tileK = 16, threads = 256;
-  /// Split K this many ways (grid z): each split writes its partial sums to
-  /// a workspace [split_k, m, n] (C of the main kernel, no bias), and a
+  /// Split K this many ways (grid z = batch * split_k): each split writes
+  /// its partial sums to a workspace [batch * split_k, m, n] (C of the main
+  /// kernel, no bias), and a
   /// second kernel (buildSplitKReduceKernel) adds them up with the bias.
   int64_t splitK = 1;
 };
@@ -59,7 +68,7 @@ int64_t getKPerSplit(const GemmKernelSpec &spec);
 LogicalResult getRegisterTile(const GemmKernelSpec &spec, int64_t &tm,
                               int64_t &tn, std::string &error);
 
-/// The kernel's launch: grid (x, y, z = split_k) and block x; with split-K
+/// The kernel's launch: grid (x, y, z = batch * split_k) and block x; with split-K
 /// also the reduction kernel's (one thread per output, 256 per CTA).
 struct GemmLaunch {
   int64_t gridX = 1, gridY = 1, gridZ = 1, blockX = 1;
