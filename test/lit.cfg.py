@@ -49,5 +49,10 @@ if config.dnn_have_ptxas:
     config.substitutions.append(("%dnn_ptxas", config.dnn_ptxas))
 if config.dnn_have_cuda:
     config.available_features.add("cuda")
+# The CUDA runtime (lib/Runtime) and the fake driver its tests load in place
+# of libcuda (docs/runtime.md).
+if config.dnn_have_runtime:
+    config.available_features.add("dnn-runtime")
+    config.substitutions.append(("%dnn_fake_cuda", config.dnn_fake_cuda))
 if shutil.which("cmake"):
     config.available_features.add("cmake")

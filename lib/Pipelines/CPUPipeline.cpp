@@ -130,4 +130,5 @@ void dnn::registerDNNPipelines() {
       "bufferization with results as "
       "out-parameters, loops, LLVM",
       buildCPUPipeline);
+  registerDNNGPUPipeline();
 }

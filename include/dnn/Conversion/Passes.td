@@ -46,6 +46,65 @@ def ConvertDNNToLinalg : Pass<"dnn-lower-to-linalg"> {
   ];
 }
 
+def ConvertDNNToGPU : Pass<"dnn-lower-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower dnn ops to host code launching GPU kernels";
+  let description = [{
+    Every function with dnn ops (static f32 tensors; GEMM-like ops carrying
+    a `#dnn.mapping`) becomes a host function on device memrefs that
+    launches one kernel per op on one stream (`gpu.wait async`, a chain of
+    `gpu.launch_func async`, and a final `gpu.wait`). The kernels go to
+    `gpu.module @dnn_kernels`; identical ops share a kernel.
+
+    | dnn op | kernel |
+    |---|---|
+    | `conv2d` | implicit GEMM (groups in grid z), bias in the epilogue |
+    | `linear`, `matmul` | tiled GEMM (a batched matmul's batch in grid z) |
+    | any of these with `split_k > 1` | GEMM into a partial-sum scratch, then a reduction kernel (plus bias) |
+    | `activation`, `add`, `mul`, `batch_norm`, `transpose`, `concat`, pooling, `global_avg_pool` | one thread per output element |
+    | `softmax` | one thread per row along the axis |
+    | `flatten`, `reshape` | no kernel: a view of the input's buffer |
+    | constants | function arguments (weights) |
+
+    A GEMM kernel's CTA tile, tile_k, threads per CTA and split-K are those
+    of the op's `#dnn.mapping`, and its grid is checked against the
+    mapping's `ctas`: the kernels are the ones `dnn-predict` priced. The
+    launch carries the op's location and mapping.
+
+    Calling convention: `f(tensor inputs) -> (tensor results)` becomes
+    `f(inputs..., weights..., outputs..., workspace)`, all device memrefs
+    with identity layouts; `workspace` (`memref<Nxi8>`) holds every
+    intermediate tensor and split-K scratch, placed by live range (first
+    fit, 256-byte aligned). A result is written straight into its output
+    argument when it is an op's own result, else copied there.
+
+    With `abi=true` (default), the entry function (`entry=`, default the
+    only public function) also gets the model ABI of
+    `dnn/Runtime/ModelABI.h`: `dnn_model_run(void **args)` and the
+    `dnn_model_manifest` text (arguments with kinds, names, shapes and
+    weight offsets; the launches). `weights-file=PATH` writes the weights
+    there at the manifest's offsets.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"",
+           "the function given the model ABI (default: the only public one)">,
+    Option<"abi", "abi", "bool", /*default=*/"true",
+           "emit dnn_model_run and dnn_model_manifest for the entry">,
+    Option<"weightsFile", "weights-file", "std::string", /*default=*/"",
+           "write the weights (constants) to this file">,
+    Option<"format", "format", "std::string", /*default=*/"\"isa\"",
+           "the binary format the manifest records (isa or bin)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
   let summary = "Build one tiled GEMM kernel (test of the GPU lowering's GEMM)";
   let description = [{

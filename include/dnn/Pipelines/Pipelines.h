@@ -13,6 +13,10 @@
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Support/LLVM.h"
 
+#ifndef DNN_DEFAULT_LIBDEVICE
+#define DNN_DEFAULT_LIBDEVICE ""
+#endif
+
 namespace mlir {
 class OpPassManager;
 namespace func {
@@ -48,6 +52,70 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 /// of public functions are `noalias`: a caller passes buffers that do not
 /// overlap.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// Options of `dnn-gpu-pipeline`.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("GPU preset or #dnn.gpu attribute for dnn-attach-target "
+                     "(empty: keep the module's dnn.target)"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("PTX architecture (sm_XY) of the kernels; default: the "
+                     "dnn.target's"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu-module-to-binary format: isa (PTX, loaded by the "
+                     "driver's JIT) or bin (cubin, needs ptxas)"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<bool> foldBatchNorm{
+      *this, "fold-batch-norm",
+      llvm::cl::desc("Run dnn-fold-batch-norm"), llvm::cl::init(true)};
+  PassOptions::Option<std::string> tail{
+      *this, "tail",
+      llvm::cl::desc("dnn-tail-aware-channels mode: off, prune, pad or auto"),
+      llvm::cl::init("off")};
+  PassOptions::Option<std::string> calibration{
+      *this, "calibration",
+      llvm::cl::desc("Calibration file of the performance model"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> report{
+      *this, "report",
+      llvm::cl::desc("dnn-predict report: a JSON file, or - for a table"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> entry{
+      *this, "entry",
+      llvm::cl::desc("The function given the model ABI (default: the only "
+                     "public one)"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> weightsFile{
+      *this, "weights-file",
+      llvm::cl::desc("Write the weights to this file (model ABI)"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> libdevice{
+      *this, "libdevice",
+      llvm::cl::desc("CUDA libdevice bitcode linked into the kernels"),
+      llvm::cl::init(DNN_DEFAULT_LIBDEVICE)};
+  PassOptions::Option<int> optLevel{
+      *this, "opt-level", llvm::cl::desc("LLVM optimization level of the "
+                                         "kernels"),
+      llvm::cl::init(3)};
+};
+
+/// The GPU pipeline: dnn-attach-target (if target= is given),
+/// dnn-fold-batch-norm, dnn-tail-aware-channels (if tail= is not off),
+/// dnn-assign-mapping, dnn-predict, dnn-lower-to-gpu (model ABI included),
+/// an NVVM target of the dnn.target's chip with libdevice linked,
+/// convert-gpu-to-nvvm (bare pointers), gpu-module-to-binary (format=),
+/// gpu-to-llvm and the rest of the host code to the LLVM dialect; the dnn
+/// annotations are dropped at the end so that mlir-translate takes the
+/// result.
+void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+
+/// Registers `dnn-gpu-pipeline`.
+void registerDNNGPUPipeline();
 
 /// A constant that `externalizeLargeConstants` turned into an argument.
 struct ExternalConstant {

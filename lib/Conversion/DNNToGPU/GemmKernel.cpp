@@ -9,6 +9,8 @@
 
 #include "dnn/Conversion/DNNToGPU/GemmKernel.h"
 
+#include "KernelBuilder.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -17,6 +19,7 @@
 
 using namespace mlir;
 using namespace mlir::dnn;
+using namespace mlir::dnn::gpukernels;
 
 LogicalResult mlir::dnn::getRegisterTile(const GemmKernelSpec &spec,
                                          int64_t &tm, int64_t &tn,
@@ -77,62 +80,6 @@ GemmLaunch mlir::dnn::getGemmLaunch(const GemmKernelSpec &spec) {
         llvm::divideCeil(spec.batch * spec.m * spec.n, kReduceThreads);
   }
   return launch;
-}
-
-namespace {
-/// Index arithmetic with constants folded at build time where possible.
-struct IndexBuilder {
-  OpBuilder &b;
-  Location loc;
-
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, c(y)); }
-  Value mul(Value x, int64_t y) {
-    return y == 1 ? x : arith::MulIOp::create(b, loc, x, c(y)).getResult();
-  }
-  Value div(Value x, int64_t y) {
-    return y == 1 ? x : arith::DivUIOp::create(b, loc, x, c(y)).getResult();
-  }
-  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, loc, x, c(y)); }
-  Value lt(Value x, int64_t y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, c(y));
-  }
-  Value min(Value x, int64_t y) { return arith::MinUIOp::create(b, loc, x, c(y)); }
-  Value sub(Value x, int64_t y) {
-    return y == 0 ? x : arith::SubIOp::create(b, loc, x, c(y)).getResult();
-  }
-  /// 0 <= x < y for a signed x.
-  Value within(Value x, int64_t y) {
-    Value ge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x, c(0));
-    Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, c(y));
-    return both(ge, lt);
-  }
-  /// x clamped to [0, y - 1] (signed).
-  Value clamp(Value x, int64_t y) {
-    Value lo = arith::MaxSIOp::create(b, loc, x, c(0));
-    return arith::MinSIOp::create(b, loc, lo, c(y - 1));
-  }
-  Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-};
-} // namespace
-
-/// An empty `gpu.func @name(args) kernel` at the end of `module` for CTAs
-/// of `threads` threads, with `workgroup` buffers; the builder is left at
-/// the start of its body.
-static gpu::GPUFuncOp createKernel(OpBuilder &builder, Location loc,
-                                   gpu::GPUModuleOp module, StringRef name,
-                                   TypeRange args, TypeRange workgroup,
-                                   int64_t threads) {
-  builder.setInsertionPointToEnd(module.getBody());
-  auto func = gpu::GPUFuncOp::create(
-      builder, loc, name, builder.getFunctionType(args, {}), workgroup);
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                builder.getUnitAttr());
-  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
-      {static_cast<int32_t>(threads), 1, 1}));
-  builder.setInsertionPointToStart(&func.getBody().front());
-  return func;
 }
 
 /// The type of C in its final layout (NCHW for a convolution).

@@ -943,6 +943,11 @@ struct ConstantLowering : DNNPattern<ConstantOp> {
 // Pass
 //===----------------------------------------------------------------------===//
 
+Value dnn::buildActivation(OpBuilder &b, Location loc, ActivationKind kind,
+                          Value x) {
+  return activate(b, loc, kind, x);
+}
+
 void dnn::populateDNNToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2DLowering, LinearLowering, MatmulLowering,
                BatchNormLowering, ActivationLowering,

@@ -1,0 +1,1057 @@
+//===- LowerToGPU.cpp - dnn-lower-to-gpu -----------------------------------===//
+//
+// Lowers functions of dnn ops on tensors to host functions on device memrefs
+// that launch one kernel per op (two for a split-K GEMM) from
+// `gpu.module @dnn_kernels`. GEMM-like ops (conv2d, linear, matmul) run the
+// tiled GEMM of GemmKernel.h with the tile, thread count and split-K of
+// their #dnn.mapping; the other ops run the simple kernels of
+// SimpleKernels.h. See the pass description in Passes.td for the calling
+// convention and the model ABI.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dnn/Conversion/DNNToGPU/GemmKernel.h"
+#include "dnn/Conversion/DNNToLinalg/DNNToLinalg.h"
+#include "dnn/Conversion/Passes.h"
+#include "dnn/Dialect/DNN/IR/DNNDialect.h"
+#include "dnn/Dialect/DNN/IR/DNNOps.h"
+#include "dnn/Runtime/ModelABI.h"
+
+#include "SimpleKernels.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::dnn {
+#define GEN_PASS_DEF_CONVERTDNNTOGPU
+#include "dnn/Conversion/Passes.h.inc"
+} // namespace mlir::dnn
+
+using namespace mlir;
+using namespace mlir::dnn;
+using namespace mlir::dnn::gpukernels;
+
+namespace {
+
+/// Workspace offsets are multiples of this (the weights file's alignment
+/// too), so every tensor starts on a 256-byte boundary.
+constexpr int64_t kAlign = DNN_MODEL_WEIGHT_ALIGN;
+
+MemRefType memrefOf(Type tensor) {
+  auto type = cast<RankedTensorType>(tensor);
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+int64_t bytesOf(ShapedType type) {
+  return type.getNumElements() *
+         static_cast<int64_t>(type.getElementTypeBitWidth() / 8);
+}
+
+std::string dtypeName(Type type) {
+  if (type.isF32())
+    return "f32";
+  if (type.isF16())
+    return "f16";
+  if (type.isBF16())
+    return "bf16";
+  if (type.isF64())
+    return "f64";
+  return "i8";
+}
+
+std::string shapeText(ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return "scalar";
+  std::string text;
+  for (auto [i, d] : llvm::enumerate(shape))
+    text += (i ? "x" : "") + std::to_string(d);
+  return text;
+}
+
+/// The bytes of a constant in memory layout (splats expanded).
+std::vector<char> constantBytes(ElementsAttr value) {
+  auto type = cast<ShapedType>(value.getType());
+  int64_t bytes = bytesOf(type);
+  std::vector<char> data(bytes);
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    ArrayRef<char> raw = dense.getRawData();
+    if (dense.isSplat()) {
+      size_t width = raw.size();
+      for (int64_t at = 0; at + static_cast<int64_t>(width) <= bytes;
+           at += width)
+        std::memcpy(data.data() + at, raw.data(), width);
+    } else {
+      std::memcpy(data.data(), raw.data(), std::min<size_t>(bytes, raw.size()));
+    }
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob()) {
+      ArrayRef<char> raw = blob->getData();
+      std::memcpy(data.data(), raw.data(), std::min<size_t>(bytes, raw.size()));
+    }
+  }
+  return data;
+}
+
+/// A name usable in the manifest (no spaces), unique among `used`.
+std::string uniqueName(StringRef wanted, llvm::StringSet<> &used) {
+  std::string base;
+  for (char ch : wanted)
+    base += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+             ch == '.' || ch == '-')
+                ? ch
+                : '_';
+  if (base.empty())
+    base = "weight";
+  std::string name = base;
+  for (int i = 1; !used.insert(name).second; ++i)
+    name = base + "_" + std::to_string(i);
+  return name;
+}
+
+/// One kernel launch of the lowered function.
+struct Launch {
+  std::string kernel;
+  int64_t grid[3];
+  int64_t block;
+};
+
+/// What the function's arguments are, for the manifest.
+struct ArgInfo {
+  std::string kind, name;
+  MemRefType type;
+  int64_t offset = -1; ///< in the weights file
+};
+
+/// Lowers the dnn ops of one function.
+class FunctionLowering {
+public:
+  FunctionLowering(func::FuncOp func, gpu::GPUModuleOp kernels,
+                   llvm::StringMap<gpu::GPUFuncOp> &cache)
+      : func(func), kernels(kernels), cache(cache),
+        kernelBuilder(func.getContext()) {}
+
+  LogicalResult run();
+
+  SmallVector<ArgInfo> args;
+  SmallVector<ElementsAttr> weightValues; ///< per weight arg, in order
+  SmallVector<Launch> launches;
+  int64_t workspaceBytes = 0;
+  func::FuncOp lowered;
+
+private:
+  LogicalResult check();
+  void planMemory();
+  LogicalResult lowerOp(Operation *op, OpBuilder &b);
+  LogicalResult lowerGemm(Operation *op, OpBuilder &b);
+  /// The kernel cached under `key`, built by `build(name)` on a miss.
+  FailureOr<gpu::GPUFuncOp>
+  kernel(StringRef key, StringRef hint,
+         function_ref<FailureOr<gpu::GPUFuncOp>(StringRef)> build);
+  void launch(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
+              std::array<int64_t, 3> grid, int64_t block, ValueRange operands,
+              Attribute mapping = {});
+  Value buffer(Value tensor) { return buffers.lookup(tensor); }
+  /// `source` seen with another static shape (same elements).
+  Value reshaped(OpBuilder &b, Location loc, Value source, MemRefType type);
+  Value workspaceView(OpBuilder &b, Location loc, int64_t offset,
+                      MemRefType type);
+  /// The buffer the op's result is written to.
+  Value resultBuffer(OpBuilder &b, Operation *op);
+
+  func::FuncOp func;
+  gpu::GPUModuleOp kernels;
+  llvm::StringMap<gpu::GPUFuncOp> &cache;
+  OpBuilder kernelBuilder;
+
+  /// The value whose storage a tensor shares (flatten/reshape alias their
+  /// input); itself otherwise.
+  DenseMap<Value, Value> root;
+  /// Workspace offsets of the stored values and of split-K scratch.
+  DenseMap<Value, int64_t> offsets;
+  DenseMap<Operation *, int64_t> scratchOffsets;
+  /// Results whose storage is an output argument: value -> result index.
+  DenseMap<Value, unsigned> boundOutputs;
+  DenseMap<Value, Value> buffers;
+  Value workspace, token;
+};
+
+bool isAlias(Operation *op) { return isa<FlattenOp, ReshapeOp>(op); }
+
+bool isConstant(Operation *op) {
+  return op && op->hasTrait<mlir::OpTrait::ConstantLike>();
+}
+
+/// The split-K scratch of a GEMM-like op, in bytes (0 without split-K).
+int64_t scratchBytes(Operation *op) {
+  auto gemm = dyn_cast<GemmOpInterface>(op);
+  auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+  if (!gemm || !mapping || mapping.getSplitK() < 2)
+    return 0;
+  GemmShape shape = gemm.getGemmShape();
+  return shape.batch * mapping.getSplitK() * shape.m * shape.n * 4;
+}
+
+LogicalResult FunctionLowering::check() {
+  WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
+    if (op == func)
+      return WalkResult::advance();
+    if (isa<func::ReturnOp>(op))
+      return WalkResult::advance();
+    if (op->getDialect() != op->getContext()->getLoadedDialect<DNNDialect>() &&
+        !isConstant(op))
+      return op->emitOpError("cannot be lowered to the GPU by "
+                             "dnn-lower-to-gpu (only dnn ops and constants)");
+    for (Type type : llvm::concat<Type>(op->getOperandTypes(),
+                                        op->getResultTypes())) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (!tensor || !tensor.hasStaticShape())
+        return op->emitOpError("dnn-lower-to-gpu needs static tensor shapes, "
+                               "got ")
+               << type;
+      if (!tensor.getElementType().isF32())
+        return op->emitOpError("dnn-lower-to-gpu lowers f32 tensors only so "
+                               "far (no f16/bf16 kernels yet), got ")
+               << type;
+    }
+    if (isa<GemmOpInterface>(op) &&
+        !op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName))
+      return op->emitOpError("has no #dnn.mapping: run dnn-assign-mapping "
+                             "first (the mapping fixes the kernel's tiles "
+                             "and grid)");
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (!func.getBody().hasOneBlock())
+    return func.emitOpError("dnn-lower-to-gpu needs a single-block body");
+  for (Type type : func.getFunctionType().getInputs())
+    if (auto tensor = dyn_cast<RankedTensorType>(type);
+        !tensor || !tensor.hasStaticShape() ||
+        !tensor.getElementType().isF32())
+      return func.emitOpError("dnn-lower-to-gpu needs static f32 tensor "
+                              "arguments, got ")
+             << type;
+  return success();
+}
+
+/// Greedy first-fit placement of every stored intermediate in one
+/// workspace, by live range in program order: a value lives from its op to
+/// its last use (through its aliases); an op's result never overlaps its
+/// inputs, which are still live.
+void FunctionLowering::planMemory() {
+  Block &body = func.getBody().front();
+  DenseMap<Operation *, int64_t> position;
+  int64_t index = 0;
+  for (Operation &op : body)
+    position[&op] = index++;
+  // Roots and last uses.
+  DenseMap<Value, int64_t> lastUse;
+  for (Operation &op : body) {
+    for (Value result : op.getResults()) {
+      root[result] = result;
+      if (isAlias(&op))
+        root[result] = root.lookup(op.getOperand(0));
+    }
+    for (Value operand : op.getOperands()) {
+      Value r = root.lookup(operand);
+      if (!r)
+        r = operand;
+      int64_t use = position[&op];
+      lastUse[r] = std::max(lastUse.lookup(r), use);
+    }
+  }
+  // Outputs: a returned value whose storage root is an op's own result is
+  // written straight into the output argument (once per root).
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
+    Value r = root.lookup(operand);
+    if (!r || !r.getDefiningOp() || isConstant(r.getDefiningOp()) ||
+        boundOutputs.count(r))
+      continue;
+    boundOutputs[r] = i;
+  }
+
+  struct Block_ {
+    int64_t offset, bytes, end;
+  };
+  SmallVector<Block_> live;
+  auto allocate = [&](int64_t bytes, int64_t end) -> int64_t {
+    bytes = llvm::alignTo(bytes, kAlign);
+    llvm::sort(live, [](const Block_ &a, const Block_ &b) {
+      return a.offset < b.offset;
+    });
+    int64_t offset = 0;
+    for (const Block_ &blk : live) {
+      if (blk.offset - offset >= bytes)
+        break;
+      offset = std::max(offset, blk.offset + blk.bytes);
+    }
+    live.push_back({offset, bytes, end});
+    workspaceBytes = std::max(workspaceBytes, offset + bytes);
+    return offset;
+  };
+  for (Operation &op : body) {
+    int64_t at = position[&op];
+    llvm::erase_if(live, [&](const Block_ &blk) { return blk.end < at; });
+    if (isAlias(&op) || isConstant(&op) || isa<func::ReturnOp>(op))
+      continue;
+    for (Value result : op.getResults()) {
+      if (boundOutputs.count(result))
+        continue;
+      offsets[result] =
+          allocate(bytesOf(cast<ShapedType>(result.getType())),
+                   std::max(lastUse.lookup(result), at));
+    }
+    if (int64_t scratch = scratchBytes(&op))
+      scratchOffsets[&op] = allocate(scratch, at);
+  }
+}
+
+FailureOr<gpu::GPUFuncOp> FunctionLowering::kernel(
+    StringRef key, StringRef hint,
+    function_ref<FailureOr<gpu::GPUFuncOp>(StringRef)> build) {
+  auto it = cache.find(key);
+  if (it != cache.end())
+    return it->second;
+  std::string name =
+      (hint + "_" + std::to_string(cache.size())).str();
+  FailureOr<gpu::GPUFuncOp> fn = build(name);
+  if (succeeded(fn))
+    cache[key] = *fn;
+  return fn;
+}
+
+void FunctionLowering::launch(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
+                              std::array<int64_t, 3> grid, int64_t block,
+                              ValueRange operands, Attribute mapping) {
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto op = gpu::LaunchFuncOp::create(
+      b, loc, fn, gpu::KernelDim3{index(grid[0]), index(grid[1]), index(grid[2])},
+      gpu::KernelDim3{index(block), index(1), index(1)},
+      /*dynamicSharedMemorySize=*/Value(), operands,
+      gpu::AsyncTokenType::get(b.getContext()), ValueRange{token});
+  if (mapping)
+    op->setAttr(DNNDialect::kMappingAttrName, mapping);
+  token = op.getAsyncToken();
+  launches.push_back(
+      {fn.getName().str(), {grid[0], grid[1], grid[2]}, block});
+}
+
+Value FunctionLowering::reshaped(OpBuilder &b, Location loc, Value source,
+                                 MemRefType type) {
+  if (source.getType() == type)
+    return source;
+  SmallVector<int64_t> strides(type.getRank(), 1);
+  for (int64_t d = type.getRank() - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+  return memref::ReinterpretCastOp::create(b, loc, type, source, 0,
+                                           type.getShape(), strides);
+}
+
+Value FunctionLowering::workspaceView(OpBuilder &b, Location loc,
+                                      int64_t offset, MemRefType type) {
+  Value at = arith::ConstantIndexOp::create(b, loc, offset);
+  return memref::ViewOp::create(b, loc, type, workspace, at, ValueRange{});
+}
+
+Value FunctionLowering::resultBuffer(OpBuilder &b, Operation *op) {
+  Value result = op->getResult(0);
+  MemRefType type = memrefOf(result.getType());
+  Value out;
+  auto bound = boundOutputs.find(result);
+  if (bound != boundOutputs.end())
+    out = reshaped(b, op->getLoc(),
+                   lowered.getArgument(lowered.getNumArguments() - 1 -
+                                       func.getNumResults() + bound->second),
+                   type);
+  else
+    out = workspaceView(b, op->getLoc(), offsets.lookup(result), type);
+  buffers[result] = out;
+  return out;
+}
+
+/// `spec` with the tiles, threads and split-K of `mapping`.
+GemmKernelSpec withMapping(GemmKernelSpec spec, MappingAttr mapping) {
+  spec.tileM = mapping.getTileM();
+  spec.tileN = mapping.getTileN();
+  spec.tileK = mapping.getTileK();
+  spec.threads = mapping.getThreads();
+  spec.splitK = mapping.getSplitK();
+  return spec;
+}
+
+std::string specKey(const GemmKernelSpec &s) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << "gemm " << s.batch << " " << s.m << " " << s.n << " " << s.k << " "
+     << s.broadcastA << s.broadcastB << s.transposeB << s.bias << " "
+     << s.tileM << "x" << s.tileN << "x" << s.tileK << " t" << s.threads
+     << " s" << s.splitK;
+  if (const std::optional<ConvGeometry> &c = s.conv)
+    os << " conv " << c->groups << " " << c->batch << " " << c->channels << " "
+       << c->height << " " << c->width << " " << c->filters << " "
+       << c->kernelH << " " << c->kernelW << " " << c->strideH << " "
+       << c->strideW << " " << c->padTop << " " << c->padLeft << " "
+       << c->dilationH << " " << c->dilationW << " " << c->outH << " "
+       << c->outW;
+  return key;
+}
+
+LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b) {
+  Location loc = op->getLoc();
+  auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+  GemmShape shape = cast<GemmOpInterface>(op).getGemmShape();
+  GemmKernelSpec spec;
+  SmallVector<Value> operands; // A, B[, bias]
+  Value out = resultBuffer(b, op);
+  Value c = out;
+  std::string hint;
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    ArrayRef<int64_t> in = conv.getInput().getType().getShape();
+    ArrayRef<int64_t> w = conv.getWeight().getType().getShape();
+    ArrayRef<int64_t> o = conv.getType().getShape();
+    ConvGeometry g;
+    g.groups = conv.getGroups();
+    g.batch = in[0];
+    g.channels = in[1] / g.groups;
+    g.height = in[2];
+    g.width = in[3];
+    g.filters = w[0] / g.groups;
+    g.kernelH = w[2];
+    g.kernelW = w[3];
+    g.strideH = conv.getStrides()[0];
+    g.strideW = conv.getStrides()[1];
+    g.padTop = conv.getPadding()[0];
+    g.padLeft = conv.getPadding()[1];
+    g.dilationH = conv.getDilation()[0];
+    g.dilationW = conv.getDilation()[1];
+    g.outH = o[2];
+    g.outW = o[3];
+    spec = getConvGemmSpec(g);
+    spec.bias = static_cast<bool>(conv.getBias());
+    operands = {buffer(conv.getInput()), buffer(conv.getWeight())};
+    if (conv.getBias())
+      operands.push_back(buffer(conv.getBias()));
+    hint = "conv2d";
+  } else if (auto linear = dyn_cast<LinearOp>(op)) {
+    spec.m = shape.m;
+    spec.n = shape.n;
+    spec.k = shape.k;
+    spec.transposeB = true;
+    spec.bias = static_cast<bool>(linear.getBias());
+    Type f32 = b.getF32Type();
+    operands = {reshaped(b, loc, buffer(linear.getInput()),
+                         MemRefType::get({shape.m, shape.k}, f32)),
+                buffer(linear.getWeight())};
+    if (linear.getBias())
+      operands.push_back(buffer(linear.getBias()));
+    c = reshaped(b, loc, out, MemRefType::get({shape.m, shape.n}, f32));
+    hint = "linear";
+  } else if (auto matmul = dyn_cast<MatmulOp>(op)) {
+    spec.batch = shape.batch;
+    spec.m = shape.m;
+    spec.n = shape.n;
+    spec.k = shape.k;
+    Type f32 = b.getF32Type();
+    // Each operand either has the result's batch dims or none that are not
+    // 1 (shared by every GEMM); other broadcasts are not lowered yet.
+    auto operand = [&](Value v, int64_t rows, int64_t cols,
+                       bool &broadcast) -> FailureOr<Value> {
+      auto type = cast<RankedTensorType>(v.getType());
+      int64_t count = type.getNumElements() / (rows * cols);
+      if (count != 1 && count != shape.batch)
+        return op->emitOpError("dnn-lower-to-gpu: a matmul operand that is "
+                               "broadcast along only some batch dims is not "
+                               "supported yet");
+      broadcast = shape.batch > 1 && count == 1;
+      SmallVector<int64_t> dims = {rows, cols};
+      if (shape.batch > 1 && !broadcast)
+        dims.insert(dims.begin(), shape.batch);
+      return reshaped(b, loc, buffer(v), MemRefType::get(dims, f32));
+    };
+    FailureOr<Value> a = operand(matmul.getLhs(), shape.m, shape.k,
+                                 spec.broadcastA);
+    FailureOr<Value> bm = operand(matmul.getRhs(), shape.k, shape.n,
+                                  spec.broadcastB);
+    if (failed(a) || failed(bm))
+      return failure();
+    operands = {*a, *bm};
+    SmallVector<int64_t> dims = {shape.m, shape.n};
+    if (shape.batch > 1)
+      dims.insert(dims.begin(), shape.batch);
+    c = reshaped(b, loc, out, MemRefType::get(dims, f32));
+    hint = "matmul";
+  } else {
+    return op->emitOpError("dnn-lower-to-gpu: no GEMM lowering for this op");
+  }
+  spec = withMapping(spec, mapping);
+  GemmLaunch grid = getGemmLaunch(spec);
+  // The promise: the kernel is the one the performance model priced.
+  if (grid.gridX * grid.gridY * grid.gridZ != mapping.getCtas())
+    return op->emitOpError("dnn-lower-to-gpu: #dnn.mapping says ")
+           << mapping.getCtas() << " CTAs but its tiles give a grid of "
+           << grid.gridX << "x" << grid.gridY << "x" << grid.gridZ
+           << " (stale mapping? re-run dnn-assign-mapping)";
+  std::string key = specKey(spec);
+  FailureOr<gpu::GPUFuncOp> main =
+      kernel(key, hint, [&](StringRef name) {
+        return buildGemmKernel(kernelBuilder, loc, kernels, name, spec);
+      });
+  if (failed(main))
+    return failure();
+  if (spec.splitK < 2) {
+    SmallVector<Value> args(operands);
+    args.push_back(c);
+    launch(b, loc, *main, {grid.gridX, grid.gridY, grid.gridZ}, grid.blockX,
+           args, mapping);
+    return success();
+  }
+  FailureOr<gpu::GPUFuncOp> reduce =
+      kernel(key + " reduce", hint + "_splitk_reduce", [&](StringRef name) {
+        return buildSplitKReduceKernel(kernelBuilder, loc, kernels, name, spec);
+      });
+  if (failed(reduce))
+    return failure();
+  Value scratch = workspaceView(
+      b, loc, scratchOffsets.lookup(op),
+      MemRefType::get({spec.batch * spec.splitK, spec.m, spec.n},
+                      b.getF32Type()));
+  SmallVector<Value> args = {operands[0], operands[1], scratch};
+  launch(b, loc, *main, {grid.gridX, grid.gridY, grid.gridZ}, grid.blockX,
+         args, mapping);
+  SmallVector<Value> reduceArgs = {scratch};
+  if (spec.bias)
+    reduceArgs.push_back(operands[2]);
+  reduceArgs.push_back(c);
+  launch(b, loc, *reduce, {grid.reduceGridX, 1, 1}, grid.reduceBlockX,
+         reduceArgs);
+  return success();
+}
+
+/// A printed form of everything that shapes a simple op's kernel: its name,
+/// attributes (but not the model's annotations) and operand/result types.
+std::string opKey(Operation *op) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << op->getName() << " ";
+  for (NamedAttribute attr : op->getAttrs())
+    if (!attr.getName().strref().starts_with("dnn."))
+      os << attr.getName() << "=" << attr.getValue() << " ";
+  for (Type t : op->getOperandTypes())
+    os << t << " ";
+  os << "-> ";
+  for (Type t : op->getResultTypes())
+    os << t << " ";
+  return key;
+}
+
+LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
+  Location loc = op->getLoc();
+  if (isConstant(op))
+    return success(); // bound to its argument already
+  if (isAlias(op)) {
+    buffers[op->getResult(0)] = reshaped(b, loc, buffer(op->getOperand(0)),
+                                         memrefOf(op->getResult(0).getType()));
+    return success();
+  }
+  if (isa<GemmOpInterface>(op))
+    return lowerGemm(op, b);
+
+  Type f32 = b.getF32Type();
+  auto constant = [&](OpBuilder &kb, double v) -> Value {
+    return arith::ConstantOp::create(kb, loc, kb.getFloatAttr(f32, v));
+  };
+  SmallVector<Value> inputs;
+  for (Value operand : op->getOperands())
+    inputs.push_back(buffer(operand));
+  Value out = resultBuffer(b, op);
+  MemRefType outType = cast<MemRefType>(out.getType());
+  SmallVector<MemRefType> inputTypes;
+  for (Value v : inputs)
+    inputTypes.push_back(cast<MemRefType>(v.getType()));
+  std::string hint = op->getName().stripDialect().str();
+
+  auto elementwise = [&](ElementBody body) -> LogicalResult {
+    FailureOr<gpu::GPUFuncOp> fn =
+        kernel(opKey(op), hint, [&](StringRef name) -> FailureOr<gpu::GPUFuncOp> {
+          return buildElementwiseKernel(kernelBuilder, loc, kernels, name,
+                                        inputTypes, outType, body);
+        });
+    if (failed(fn))
+      return failure();
+    SmallVector<Value> args(inputs);
+    args.push_back(out);
+    launch(b, loc, *fn, {simpleGrid(outType.getNumElements()), 1, 1},
+           kSimpleThreads, args);
+    return success();
+  };
+  OpBuilder &kb = kernelBuilder;
+
+  if (auto act = dyn_cast<ActivationOp>(op))
+    return elementwise([&](IndexBuilder &, ValueRange in, ArrayRef<Value> at) {
+      Value x = memref::LoadOp::create(kb, loc, in[0], at);
+      return buildActivation(kb, loc, act.getKind(), x);
+    });
+  if (isa<AddOp, MulOp>(op)) {
+    bool add = isa<AddOp>(op);
+    return elementwise([&](IndexBuilder &ix, ValueRange in, ArrayRef<Value> at) {
+      Value x = memref::LoadOp::create(
+          kb, loc, in[0], broadcastIndex(ix, inputTypes[0], at));
+      Value y = memref::LoadOp::create(
+          kb, loc, in[1], broadcastIndex(ix, inputTypes[1], at));
+      return add ? arith::AddFOp::create(kb, loc, x, y).getResult()
+                 : arith::MulFOp::create(kb, loc, x, y).getResult();
+    });
+  }
+  if (auto bn = dyn_cast<BatchNormOp>(op)) {
+    double eps = bn.getEpsilon().convertToDouble();
+    return elementwise([&](IndexBuilder &, ValueRange in, ArrayRef<Value> at) {
+      Value c = at[1];
+      auto stat = [&](int i) -> Value {
+        return memref::LoadOp::create(kb, loc, in[i], ValueRange{c});
+      };
+      // a = scale / sqrt(var + eps), b = offset - mean * a, x * a + b (the
+      // reference's order of operations).
+      Value a = arith::DivFOp::create(
+          kb, loc, stat(1),
+          math::SqrtOp::create(kb, loc,
+                               arith::AddFOp::create(kb, loc, stat(4),
+                                                     constant(kb, eps))));
+      Value bb = arith::SubFOp::create(
+          kb, loc, stat(2), arith::MulFOp::create(kb, loc, stat(3), a));
+      Value x = memref::LoadOp::create(kb, loc, in[0], at);
+      return arith::AddFOp::create(kb, loc,
+                                   arith::MulFOp::create(kb, loc, x, a), bb)
+          .getResult();
+    });
+  }
+  if (auto tr = dyn_cast<TransposeOp>(op)) {
+    ArrayRef<int64_t> perm = tr.getPermutation();
+    return elementwise([&](IndexBuilder &, ValueRange in, ArrayRef<Value> at) {
+      SmallVector<Value> src(at.size());
+      for (auto [i, p] : llvm::enumerate(perm))
+        src[p] = at[i];
+      return memref::LoadOp::create(kb, loc, in[0], src).getResult();
+    });
+  }
+  if (auto concat = dyn_cast<ConcatOp>(op)) {
+    int64_t axis = concat.getAxis();
+    if (axis < 0)
+      axis += outType.getRank();
+    return elementwise([&](IndexBuilder &ix, ValueRange in, ArrayRef<Value> at) {
+      // Piece i covers [begin_i, begin_i + size_i) along the axis; every
+      // piece is read at a clamped index and the right one selected.
+      Value result;
+      int64_t begin = 0;
+      for (auto [i, piece] : llvm::enumerate(in)) {
+        int64_t size = inputTypes[i].getDimSize(axis);
+        SmallVector<Value> src(at);
+        Value local = arith::SubIOp::create(kb, loc, at[axis], ix.c(begin));
+        src[axis] = ix.clamp(local, size);
+        Value v = memref::LoadOp::create(kb, loc, piece, src);
+        if (!result) {
+          result = v;
+        } else {
+          Value here = arith::CmpIOp::create(kb, loc, arith::CmpIPredicate::sge,
+                                             at[axis], ix.c(begin));
+          result = arith::SelectOp::create(kb, loc, here, v, result);
+        }
+        begin += size;
+      }
+      return result;
+    });
+  }
+  if (isa<MaxPool2DOp, AvgPool2DOp>(op)) {
+    auto maxPool = dyn_cast<MaxPool2DOp>(op);
+    auto avgPool = dyn_cast<AvgPool2DOp>(op);
+    ArrayRef<int64_t> kernelSize =
+        maxPool ? maxPool.getKernelSize() : avgPool.getKernelSize();
+    ArrayRef<int64_t> strides = maxPool ? maxPool.getStrides() : avgPool.getStrides();
+    ArrayRef<int64_t> pad = maxPool ? maxPool.getPadding() : avgPool.getPadding();
+    ArrayRef<int64_t> dilation =
+        maxPool ? maxPool.getDilation() : avgPool.getDilation();
+    bool includePad = avgPool && avgPool.getCountIncludePad();
+    ArrayRef<int64_t> inShape = inputTypes[0].getShape();
+    return elementwise([&](IndexBuilder &ix, ValueRange in, ArrayRef<Value> at) {
+      Value acc = constant(kb, maxPool ? -INFINITY : 0.0);
+      Value count = constant(kb, 0.0);
+      Value one = constant(kb, 1.0), zero = constant(kb, 0.0);
+      for (int64_t r = 0; r < kernelSize[0]; ++r)
+        for (int64_t q = 0; q < kernelSize[1]; ++q) {
+          // Padded coordinates of this window position, then real ones.
+          Value ph = ix.add(ix.mul(at[2], strides[0]), r * dilation[0]);
+          Value pw = ix.add(ix.mul(at[3], strides[1]), q * dilation[1]);
+          Value ih = ix.sub(ph, pad[0]), iw = ix.sub(pw, pad[1]);
+          Value inside = ix.both(ix.within(ih, inShape[2]),
+                                 ix.within(iw, inShape[3]));
+          Value v = memref::LoadOp::create(
+              kb, loc, in[0],
+              ValueRange{at[0], at[1], ix.clamp(ih, inShape[2]),
+                         ix.clamp(iw, inShape[3])});
+          if (maxPool) {
+            v = arith::SelectOp::create(kb, loc, inside, v, acc);
+            acc = arith::MaximumFOp::create(kb, loc, acc, v);
+            continue;
+          }
+          acc = arith::AddFOp::create(
+              kb, loc, acc, arith::SelectOp::create(kb, loc, inside, v, zero));
+          Value counted =
+              includePad
+                  ? ix.both(ix.lt(ph, inShape[2] + pad[0] + pad[2]),
+                            ix.lt(pw, inShape[3] + pad[1] + pad[3]))
+                  : inside;
+          count = arith::AddFOp::create(
+              kb, loc, count,
+              arith::SelectOp::create(kb, loc, counted, one, zero));
+        }
+      if (maxPool)
+        return acc;
+      return arith::DivFOp::create(kb, loc, acc, count).getResult();
+    });
+  }
+  if (isa<GlobalAvgPoolOp>(op)) {
+    ArrayRef<int64_t> inShape = inputTypes[0].getShape();
+    int64_t h = inShape[2], w = inShape[3];
+    return elementwise([&](IndexBuilder &ix, ValueRange in, ArrayRef<Value> at) {
+      auto loop = scf::ForOp::create(kb, loc, ix.c(0), ix.c(h * w), ix.c(1),
+                                     ValueRange{constant(kb, 0.0)});
+      {
+        OpBuilder::InsertionGuard g(kb);
+        kb.setInsertionPointToStart(loop.getBody());
+        Value p = loop.getInductionVar();
+        Value v = memref::LoadOp::create(
+            kb, loc, in[0],
+            ValueRange{at[0], at[1], ix.div(p, w), ix.rem(p, w)});
+        scf::YieldOp::create(
+            kb, loc,
+            ValueRange{arith::AddFOp::create(kb, loc,
+                                             loop.getRegionIterArgs()[0], v)
+                           .getResult()});
+      }
+      return arith::DivFOp::create(kb, loc, loop.getResult(0),
+                                   constant(kb, static_cast<double>(h * w)))
+          .getResult();
+    });
+  }
+  if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+    int64_t axis = softmax.getAxis();
+    if (axis < 0)
+      axis += outType.getRank();
+    ArrayRef<int64_t> shape = outType.getShape();
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    for (int64_t d = axis + 1; d < outType.getRank(); ++d)
+      inner *= shape[d];
+    auto rows = MemRefType::get({outer, shape[axis], inner}, f32);
+    FailureOr<gpu::GPUFuncOp> fn = kernel(
+        opKey(op), hint, [&](StringRef name) -> FailureOr<gpu::GPUFuncOp> {
+          return buildSoftmaxKernel(kernelBuilder, loc, kernels, name, rows);
+        });
+    if (failed(fn))
+      return failure();
+    launch(b, loc, *fn, {simpleGrid(outer * inner), 1, 1}, kSimpleThreads,
+           {reshaped(b, loc, inputs[0], rows), reshaped(b, loc, out, rows)});
+    return success();
+  }
+  return op->emitOpError("dnn-lower-to-gpu: no GPU kernel for this op yet");
+}
+
+LogicalResult FunctionLowering::run() {
+  if (failed(check()))
+    return failure();
+  planMemory();
+  Block &body = func.getBody().front();
+  MLIRContext *ctx = func.getContext();
+
+  // Signature: inputs, weights (one per distinct constant), outputs,
+  // workspace.
+  SmallVector<Type> types;
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+    types.push_back(memrefOf(type));
+    args.push_back({"input", "arg" + std::to_string(i), memrefOf(type)});
+  }
+  SmallVector<Operation *> constants;
+  llvm::StringSet<> names;
+  for (Operation &op : body) {
+    ElementsAttr value;
+    if (!isConstant(&op) || !matchPattern(&op, m_Constant(&value)))
+      continue;
+    constants.push_back(&op);
+    weightValues.push_back(value);
+    std::string wanted = "w" + std::to_string(constants.size() - 1);
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
+      wanted = resource.getRawHandle().getKey().str();
+    types.push_back(memrefOf(op.getResult(0).getType()));
+    args.push_back({"weight", uniqueName(wanted, names),
+                    memrefOf(op.getResult(0).getType())});
+  }
+  for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+    types.push_back(memrefOf(type));
+    args.push_back({"output", "result" + std::to_string(i), memrefOf(type)});
+  }
+  auto wsType = MemRefType::get({workspaceBytes}, IntegerType::get(ctx, 8));
+  types.push_back(wsType);
+  args.push_back({"workspace", "workspace", wsType});
+
+  OpBuilder b(func);
+  lowered = func::FuncOp::create(b, func.getLoc(), func.getName(),
+                                 FunctionType::get(ctx, types, {}));
+  lowered.setVisibility(func.getVisibility());
+  Block *entry = lowered.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  unsigned numInputs = func.getNumArguments();
+  for (unsigned i = 0; i < numInputs; ++i)
+    buffers[func.getArgument(i)] = entry->getArgument(i);
+  for (auto [i, op] : llvm::enumerate(constants))
+    buffers[op->getResult(0)] = entry->getArgument(numInputs + i);
+  workspace = entry->getArguments().back();
+
+  token = gpu::WaitOp::create(b, func.getLoc(),
+                              gpu::AsyncTokenType::get(ctx), ValueRange{})
+              .getAsyncToken();
+  for (Operation &op : body) {
+    if (isa<func::ReturnOp>(op))
+      continue;
+    if (failed(lowerOp(&op, b)))
+      return failure();
+  }
+  // Outputs not written in place: copies.
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  unsigned firstOutput = numInputs + constants.size();
+  for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
+    Value r = root.lookup(operand);
+    auto bound = boundOutputs.find(r);
+    if (r && bound != boundOutputs.end() && bound->second == i)
+      continue;
+    Value src = buffer(operand);
+    Value dst = entry->getArgument(firstOutput + i);
+    auto type = cast<MemRefType>(dst.getType());
+    FailureOr<gpu::GPUFuncOp> fn = kernel(
+        "copy " + std::to_string(type.getNumElements()), "copy",
+        [&](StringRef name) -> FailureOr<gpu::GPUFuncOp> {
+          auto flat = MemRefType::get({type.getNumElements()}, type.getElementType());
+          return buildElementwiseKernel(
+              kernelBuilder, ret.getLoc(), kernels, name, {flat}, flat,
+              [&](IndexBuilder &, ValueRange in, ArrayRef<Value> at) {
+                return memref::LoadOp::create(kernelBuilder, ret.getLoc(),
+                                              in[0], at)
+                    .getResult();
+              });
+        });
+    if (failed(fn))
+      return failure();
+    auto flat = MemRefType::get({type.getNumElements()}, type.getElementType());
+    launch(b, ret.getLoc(), *fn, {simpleGrid(type.getNumElements()), 1, 1},
+           kSimpleThreads,
+           {reshaped(b, ret.getLoc(), src, flat),
+            reshaped(b, ret.getLoc(), dst, flat)});
+  }
+  gpu::WaitOp::create(b, func.getLoc(), Type(), ValueRange{token});
+  func::ReturnOp::create(b, func.getLoc());
+  return success();
+}
+
+/// The model ABI (dnn/Runtime/ModelABI.h): the manifest as a NUL-terminated
+/// global and `void dnn_model_run(void **args)` calling `entry`.
+void emitModelABI(ModuleOp module, func::FuncOp entry, StringRef manifest) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = entry.getLoc();
+  std::string text = manifest.str();
+  text.push_back('\0');
+  auto arrayType =
+      LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
+  LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
+                         LLVM::Linkage::External, DNN_MODEL_MANIFEST_SYMBOL,
+                         b.getStringAttr(text));
+
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto run = func::FuncOp::create(b, loc, DNN_MODEL_RUN_SYMBOL,
+                                  FunctionType::get(ctx, {ptr}, {}));
+  Block *body = run.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  Type i64 = b.getI64Type();
+  auto constant = [&](int64_t v) -> Value {
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+  };
+  SmallVector<Value> operands;
+  for (auto [i, type] : llvm::enumerate(entry.getArgumentTypes())) {
+    auto memref = cast<MemRefType>(type);
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, body->getArgument(0),
+                                     ArrayRef<LLVM::GEPArg>{
+                                         static_cast<int32_t>(i)});
+    Value p = LLVM::LoadOp::create(b, loc, ptr, slot);
+    // A memref descriptor {allocated, aligned, offset, sizes, strides} of
+    // the static, row-major buffer at p.
+    int64_t rank = memref.getRank();
+    SmallVector<Type> fields = {ptr, ptr, i64};
+    if (rank > 0) {
+      fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+      fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+    }
+    auto descType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+    Value desc = LLVM::PoisonOp::create(b, loc, descType);
+    desc = LLVM::InsertValueOp::create(b, loc, desc, p, ArrayRef<int64_t>{0});
+    desc = LLVM::InsertValueOp::create(b, loc, desc, p, ArrayRef<int64_t>{1});
+    desc = LLVM::InsertValueOp::create(b, loc, desc, constant(0),
+                                       ArrayRef<int64_t>{2});
+    int64_t stride = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      desc = LLVM::InsertValueOp::create(b, loc, desc,
+                                         constant(memref.getDimSize(d)),
+                                         ArrayRef<int64_t>{3, d});
+      desc = LLVM::InsertValueOp::create(b, loc, desc, constant(stride),
+                                         ArrayRef<int64_t>{4, d});
+      stride *= memref.getDimSize(d);
+    }
+    operands.push_back(
+        UnrealizedConversionCastOp::create(b, loc, TypeRange{memref}, desc)
+            .getResult(0));
+  }
+  func::CallOp::create(b, loc, entry, operands);
+  func::ReturnOp::create(b, loc);
+}
+
+struct ConvertDNNToGPUPass
+    : public dnn::impl::ConvertDNNToGPUBase<ConvertDNNToGPUPass> {
+  using ConvertDNNToGPUBase::ConvertDNNToGPUBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    SmallVector<func::FuncOp> funcs;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      bool hasDNN = false;
+      func.walk([&](Operation *op) {
+        hasDNN |= op->getDialect() == ctx->getLoadedDialect<DNNDialect>();
+      });
+      if (hasDNN)
+        funcs.push_back(func);
+    }
+    if (funcs.empty())
+      return;
+    func::FuncOp entry;
+    if (abi) {
+      for (func::FuncOp func : funcs)
+        if (entryName.empty() ? func.isPublic()
+                              : func.getName() == entryName) {
+          if (entry) {
+            module.emitError("dnn-lower-to-gpu: several public functions; "
+                             "choose the model's entry with entry=NAME");
+            return signalPassFailure();
+          }
+          entry = func;
+        }
+      if (!entry) {
+        module.emitError("dnn-lower-to-gpu: no function ")
+            << (entryName.empty() ? std::string("public")
+                                  : "'" + entryName + "'")
+            << " with dnn ops to give the model ABI";
+        return signalPassFailure();
+      }
+      if (module.lookupSymbol(DNN_MODEL_RUN_SYMBOL) ||
+          module.lookupSymbol(DNN_MODEL_MANIFEST_SYMBOL)) {
+        module.emitError("dnn-lower-to-gpu: the module already defines ")
+            << DNN_MODEL_RUN_SYMBOL << " or " << DNN_MODEL_MANIFEST_SYMBOL;
+        return signalPassFailure();
+      }
+    }
+
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    b.getUnitAttr());
+    auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("dnn_kernels");
+    if (!kernels)
+      kernels = gpu::GPUModuleOp::create(b, module.getLoc(), "dnn_kernels");
+    llvm::StringMap<gpu::GPUFuncOp> cache;
+
+    for (func::FuncOp func : funcs) {
+      FunctionLowering lowering(func, kernels, cache);
+      if (failed(lowering.run())) {
+        if (lowering.lowered)
+          lowering.lowered.erase();
+        return signalPassFailure();
+      }
+      bool isEntry = func == entry;
+      func.erase();
+      if (!isEntry)
+        continue;
+      if (failed(writeABI(module, lowering)))
+        return signalPassFailure();
+    }
+  }
+
+  LogicalResult writeABI(ModuleOp module, FunctionLowering &lowering) {
+    std::string manifest;
+    llvm::raw_string_ostream os(manifest);
+    auto target = module->getAttrOfType<GPUTargetAttr>(
+        DNNDialect::kTargetAttrName);
+    os << "dnn-model " << DNN_MODEL_ABI_VERSION << "\n";
+    os << "entry " << lowering.lowered.getName() << "\n";
+    os << "target " << (target ? target.getName() : StringRef("none")) << " "
+       << (target ? target.getArch() : StringRef("none")) << " " << format
+       << "\n";
+    int64_t offset = 0;
+    unsigned weight = 0;
+    SmallVector<std::pair<int64_t, ElementsAttr>> placed;
+    for (ArgInfo &arg : lowering.args)
+      if (arg.kind == "weight") {
+        arg.offset = offset;
+        placed.push_back({offset, lowering.weightValues[weight++]});
+        offset = llvm::alignTo(offset + bytesOf(arg.type), kAlign);
+      }
+    os << "weights " << offset << "\n";
+    for (auto [i, arg] : llvm::enumerate(lowering.args)) {
+      os << "arg " << i << " " << arg.kind << " " << arg.name << " "
+         << dtypeName(arg.type.getElementType()) << " ";
+      if (arg.kind == "workspace")
+        os << lowering.workspaceBytes;
+      else
+        os << shapeText(arg.type.getShape());
+      if (arg.kind == "weight")
+        os << " " << arg.offset;
+      os << "\n";
+    }
+    for (const Launch &l : lowering.launches)
+      os << "kernel " << l.kernel << " " << l.grid[0] << " " << l.grid[1]
+         << " " << l.grid[2] << " " << l.block << " 0\n";
+    emitModelABI(module, lowering.lowered, manifest);
+
+    if (weightsFile.empty())
+      return success();
+    std::error_code error;
+    llvm::raw_fd_ostream file(weightsFile, error, llvm::sys::fs::OF_None);
+    if (error)
+      return module.emitError("dnn-lower-to-gpu: cannot write '")
+             << weightsFile << "': " << error.message();
+    int64_t written = 0;
+    for (auto [at, value] : placed) {
+      file.write_zeros(at - written);
+      std::vector<char> data = constantBytes(value);
+      file.write(data.data(), data.size());
+      written = at + static_cast<int64_t>(data.size());
+    }
+    file.write_zeros(offset - written);
+    file.close();
+    if (file.has_error())
+      return module.emitError("dnn-lower-to-gpu: writing '")
+             << weightsFile << "' failed";
+    return success();
+  }
+};
+
+} // namespace
