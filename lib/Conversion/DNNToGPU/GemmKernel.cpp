@@ -142,11 +142,6 @@ static LogicalResult verifySpec(Location loc, StringRef name,
     return emitError(loc) << "GEMM kernel '" << name
                           << "': split-k must be at least 1, got "
                           << spec.splitK;
-  if (spec.splitK > 1 && spec.tileK > 0 &&
-      (spec.splitK - 1) * getKPerSplit(spec) >= spec.k)
-    return emitError(loc) << "GEMM kernel '" << name << "': k = " << spec.k
-                          << " leaves a split of " << spec.splitK
-                          << " empty (tile_k " << spec.tileK << ")";
   return success();
 }
 

@@ -1,0 +1,47 @@
+// What dnn-lower-to-gpu refuses, each with a located diagnostic.
+// RUN: dnn-opt %s --split-input-file --dnn-lower-to-gpu="abi=false" -verify-diagnostics
+
+// A GEMM-like op without #dnn.mapping: the mapping fixes the kernel.
+func.func @no_mapping(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{has no #dnn.mapping: run dnn-assign-mapping first}}
+  %y = dnn.linear %x, %w : (tensor<4x8xf32>, tensor<16x8xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// f16 has no kernels yet.
+func.func @half(%x: tensor<4x8xf16>) -> tensor<4x8xf16> {
+  // expected-error @+1 {{lowers f32 tensors only so far}}
+  %y = dnn.activation relu %x : tensor<4x8xf16>
+  return %y : tensor<4x8xf16>
+}
+
+// -----
+
+// Ops of other dialects.
+func.func @foreign(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{cannot be lowered to the GPU by dnn-lower-to-gpu}}
+  %y = arith.addf %x, %x : tensor<4xf32>
+  %z = dnn.activation relu %y : tensor<4xf32>
+  return %z : tensor<4xf32>
+}
+
+// -----
+
+// A mapping whose CTA count is not its tiles' grid (stale after a shape
+// change): 100 x 70 in 64x64 tiles is 4 CTAs, not 9.
+func.func @stale(%x: tensor<100x8xf32>, %w: tensor<70x8xf32>) -> tensor<100x70xf32> {
+  // expected-error @+1 {{#dnn.mapping says 9 CTAs but its tiles give a grid of 2x2x1}}
+  %y = dnn.linear %x, %w {dnn.mapping = #dnn.mapping<tile_m = 64, tile_n = 64, tile_k = 16, threads = 256, ctas = 9, ctas_per_sm = 1, waves = 0.1>} : (tensor<100x8xf32>, tensor<70x8xf32>) -> tensor<100x70xf32>
+  return %y : tensor<100x70xf32>
+}
+
+// -----
+
+// A matmul operand broadcast along some batch dims only.
+func.func @partial_broadcast(%a: tensor<2x3x4x8xf32>, %b: tensor<3x8x5xf32>) -> tensor<2x3x4x5xf32> {
+  // expected-error @+1 {{broadcast along only some batch dims is not supported yet}}
+  %y = dnn.matmul %a, %b {dnn.mapping = #dnn.mapping<tile_m = 64, tile_n = 64, tile_k = 16, threads = 256, ctas = 6, ctas_per_sm = 1, waves = 0.1>} : (tensor<2x3x4x8xf32>, tensor<3x8x5xf32>) -> tensor<2x3x4x5xf32>
+  return %y : tensor<2x3x4x5xf32>
+}
