@@ -39,6 +39,8 @@ tool_dirs = [config.dnn_tools_dir, config.llvm_tools_dir]
 tools = [
     "dnn-opt",
     "dnn-run",
+    "dnn-bench",
+    "dnn-compile",
     ToolSubst("mlir-opt", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
@@ -46,6 +48,9 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # Features for tests that need optional tools.
 if config.dnn_have_ptxas:
     config.available_features.add("ptxas")
+    # The longer name first: lit substitutes in order.
+    config.substitutions.append(("%dnn_ptxas_dir",
+                                 os.path.dirname(config.dnn_ptxas)))
     config.substitutions.append(("%dnn_ptxas", config.dnn_ptxas))
 if config.dnn_have_cuda:
     config.available_features.add("cuda")
@@ -54,5 +59,9 @@ if config.dnn_have_cuda:
 if config.dnn_have_runtime:
     config.available_features.add("dnn-runtime")
     config.substitutions.append(("%dnn_fake_cuda", config.dnn_fake_cuda))
+# A real GPU (with its driver) for the tests that run compiled models.
+if config.dnn_have_runtime and (os.path.exists("/dev/nvidia0") or
+                                os.path.exists("/dev/nvidiactl")):
+    config.available_features.add("cuda-device")
 if shutil.which("cmake"):
     config.available_features.add("cmake")
