@@ -84,6 +84,12 @@ public:
 llvm::Expected<std::unique_ptr<Backend>>
 createCPUBackend(llvm::StringRef pipelineOptions, llvm::StringRef objectFile);
 
+/// The GPU: the module compiled by dnn-compile (beside this tool) for
+/// `target` (default: the module's dnn.target, else h100) into a model
+/// library that is loaded and run through the CUDA runtime.
+llvm::Expected<std::unique_ptr<Backend>>
+createCUDABackend(llvm::StringRef target);
+
 } // namespace dnn_run
 
 #endif // DNN_TOOLS_DNN_RUN_BACKEND_H

@@ -132,8 +132,15 @@ static cl::opt<bool> inlineWeights(
 static cl::opt<std::string>
     device("on-device", cl::init("cpu"), cl::value_desc("device"),
            cl::desc("Where to run: cpu (default; the host CPU via MLIR's "
-                    "ExecutionEngine) or cuda (not built yet)"),
+                    "ExecutionEngine) or cuda (compiled by dnn-compile into "
+                    "a model library and run on the GPU)"),
            cl::cat(runCategory));
+
+static cl::opt<std::string> gpuTarget(
+    "gpu-target", cl::init(""), cl::value_desc("name"),
+    cl::desc("--on-device=cuda: the GPU to compile for (a preset such as "
+             "h100; default: the module's dnn.target, else h100)"),
+    cl::cat(runCategory));
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -445,12 +452,17 @@ int main(int argc, char **argv) {
     if (!cpu)
       return fail(toString(cpu.takeError()));
     backend = std::move(*cpu);
-  } else if (device == "cuda")
-    return fail("--on-device=cuda is not available in this build (the CUDA "
-                "runtime is not built yet)");
-  else
+  } else if (device == "cuda") {
+    llvm::Expected<std::unique_ptr<Backend>> cuda =
+        createCUDABackend(gpuTarget);
+    if (!cuda)
+      return fail(toString(cuda.takeError()));
+    backend = std::move(*cuda);
+  } else
     return fail("unknown device '" + device +
                 "' for --on-device (expected cpu or cuda)");
+  if (device != "cuda" && !gpuTarget.empty())
+    return fail("--gpu-target applies to --on-device=cuda only");
   if (device != "cpu" && (!cpuPipeline.empty() || !dumpObject.empty()))
     return fail("--cpu-pipeline and --dump-object apply to --on-device=cpu "
                 "only");
@@ -516,8 +528,10 @@ int main(int argc, char **argv) {
 
   // Large constants become trailing arguments bound to host copies of their
   // values: the JIT then never translates or emits the weights.
+  // (The GPU path keeps them: dnn-compile writes them to the model's weights
+  // file, and constants are what dnn-fold-batch-norm folds.)
   llvm::SmallVector<HostTensor> weights;
-  if (!inlineWeights) {
+  if (!inlineWeights && device == "cpu") {
     for (const mlir::dnn::ExternalConstant &weight :
          mlir::dnn::externalizeLargeConstants(*entry, /*minBytes=*/4096)) {
       Type type = entry->getArgumentTypes()[weight.argIndex];
