@@ -128,6 +128,8 @@ void dnn::buildGPUPipeline(OpPassManager &pm,
     tail.calibration = options.calibration;
     pm.addPass(createTailAwareChannels(tail));
   }
+  if (options.fuseEpilogues)
+    pm.addPass(createFuseEpilogues());
   AssignMappingOptions mapping;
   mapping.calibration = options.calibration;
   pm.addPass(createAssignMapping(mapping));
@@ -175,6 +177,7 @@ void dnn::registerDNNGPUPipeline() {
       "dnn-gpu-pipeline",
       "Compile dnn functions for an NVIDIA GPU: dnn-attach-target, "
       "dnn-fold-batch-norm, optional dnn-tail-aware-channels, "
+      "dnn-fuse-epilogues, "
       "dnn-assign-mapping, dnn-predict, dnn-lower-to-gpu, the NVVM target "
       "of the dnn.target's chip, PTX/cubin in a gpu.binary, host code in "
       "the LLVM dialect",

@@ -73,6 +73,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<bool> foldBatchNorm{
       *this, "fold-batch-norm",
       llvm::cl::desc("Run dnn-fold-batch-norm"), llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseEpilogues{
+      *this, "fuse-epilogues",
+      llvm::cl::desc("Run dnn-fuse-epilogues (residual adds and activations "
+                     "in the GEMM epilogue)"),
+      llvm::cl::init(true)};
   PassOptions::Option<std::string> tail{
       *this, "tail",
       llvm::cl::desc("dnn-tail-aware-channels mode: off, prune, pad or auto"),
@@ -106,7 +111,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 
 /// The GPU pipeline: dnn-attach-target (if target= is given),
 /// dnn-fold-batch-norm, dnn-tail-aware-channels (if tail= is not off),
-/// dnn-assign-mapping, dnn-predict, dnn-lower-to-gpu (model ABI included),
+/// dnn-fuse-epilogues, dnn-assign-mapping, dnn-predict, dnn-lower-to-gpu (model ABI included),
 /// an NVVM target of the dnn.target's chip with libdevice linked,
 /// convert-gpu-to-nvvm (bare pointers), gpu-module-to-binary (format=),
 /// gpu-to-llvm and the rest of the host code to the LLVM dialect; the dnn

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dnn/Conversion/DNNToGPU/GemmKernel.h"
+#include "dnn/Conversion/DNNToLinalg/DNNToLinalg.h"
 
 #include "KernelBuilder.h"
 
@@ -145,6 +146,23 @@ static LogicalResult verifySpec(Location loc, StringRef name,
   return success();
 }
 
+/// C's value from the accumulated `v` of GEMM `g`, column `ni`, stored at
+/// `at`: + bias, + residual, activation.
+static Value epilogue(OpBuilder &builder, Location loc, IndexBuilder &ix,
+                      const GemmKernelSpec &spec, Value v, Value bias,
+                      Value residual, Value g, Value ni, ValueRange at) {
+  if (bias)
+    v = arith::AddFOp::create(
+        builder, loc, v,
+        memref::LoadOp::create(builder, loc, bias, biasIndex(ix, spec, g, ni)));
+  if (residual)
+    v = arith::AddFOp::create(builder, loc, v,
+                              memref::LoadOp::create(builder, loc, residual, at));
+  if (spec.activation)
+    v = buildActivation(builder, loc, *spec.activation, v);
+  return v;
+}
+
 FailureOr<gpu::GPUFuncOp>
 mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                            gpu::GPUModuleOp module, StringRef name,
@@ -189,10 +207,14 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   // A matmul operand with a batch dim is indexed by the GEMM first.
   bool batchedA = !conv && spec.batch > 1 && !spec.broadcastA;
   bool batchedB = !conv && spec.batch > 1 && !spec.broadcastB;
+  // With split-K, the epilogue runs in the reduction.
   bool withBias = spec.bias && !split;
+  bool withResidual = spec.residual && !split;
   SmallVector<Type> args = {aType, bType};
   if (withBias)
     args.push_back(biasType(spec, f32));
+  if (withResidual)
+    args.push_back(outputType(spec, f32));
   args.push_back(cType);
   auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   // Shared tiles, k-major so a thread's TM (TN) operands are contiguous.
@@ -208,7 +230,8 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   IndexBuilder ix{builder, loc};
   Value a = entry.getArgument(0), bMat = entry.getArgument(1);
   Value bias = withBias ? entry.getArgument(2) : Value();
-  Value c = entry.getArgument(withBias ? 3 : 2);
+  Value residual = withResidual ? entry.getArgument(withBias ? 3 : 2) : Value();
+  Value c = entry.getArgument(args.size() - 1);
   Value as = func.getWorkgroupAttributions()[0];
   Value bs = func.getWorkgroupAttributions()[1];
 
@@ -353,13 +376,10 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
       OpBuilder::InsertionGuard g(builder);
       builder.setInsertionPointToStart(inside.thenBlock());
       Value v = loop.getResult(i * tn + j);
-      if (bias)
-        v = arith::AddFOp::create(
-            builder, loc, v,
-            memref::LoadOp::create(builder, loc, bias,
-                                   biasIndex(ix, spec, group, q)));
       SmallVector<Value> at = split ? SmallVector<Value>{gridZ, r, q}
                                     : outputIndex(ix, spec, group, r, q);
+      if (!split)
+        v = epilogue(builder, loc, ix, spec, v, bias, residual, group, q, at);
       memref::StoreOp::create(builder, loc, v, c, at);
     }
   }
@@ -381,6 +401,8 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
       MemRefType::get({spec.batch * spec.splitK, spec.m, spec.n}, f32)};
   if (spec.bias)
     args.push_back(biasType(spec, f32));
+  if (spec.residual)
+    args.push_back(outputType(spec, f32));
   args.push_back(outputType(spec, f32));
 
   OpBuilder::InsertionGuard guard(builder);
@@ -390,7 +412,9 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
   IndexBuilder ix{builder, loc};
   Value ws = entry.getArgument(0);
   Value bias = spec.bias ? entry.getArgument(1) : Value();
-  Value out = entry.getArgument(spec.bias ? 2 : 1);
+  Value residual =
+      spec.residual ? entry.getArgument(spec.bias ? 2 : 1) : Value();
+  Value out = entry.getArgument(args.size() - 1);
   Value idx = ix.add(
       ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x),
              kReduceThreads),
@@ -409,13 +433,9 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
         builder, loc, sum,
         memref::LoadOp::create(builder, loc, ws,
                                ValueRange{ix.add(first, s), mi, ni}));
-  if (bias)
-    sum = arith::AddFOp::create(builder, loc, sum,
-                                memref::LoadOp::create(
-                                    builder, loc, bias,
-                                    biasIndex(ix, spec, g, ni)));
-  memref::StoreOp::create(builder, loc, sum, out,
-                          outputIndex(ix, spec, g, mi, ni));
+  SmallVector<Value> at = outputIndex(ix, spec, g, mi, ni);
+  sum = epilogue(builder, loc, ix, spec, sum, bias, residual, g, ni, at);
+  memref::StoreOp::create(builder, loc, sum, out, at);
   builder.setInsertionPointAfter(inside);
   gpu::ReturnOp::create(builder, loc);
   return func;

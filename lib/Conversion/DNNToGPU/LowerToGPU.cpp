@@ -151,7 +151,8 @@ private:
   LogicalResult check();
   void planMemory();
   LogicalResult lowerOp(Operation *op, OpBuilder &b);
-  LogicalResult lowerGemm(Operation *op, OpBuilder &b);
+  /// A GEMM-like op, alone or as the anchor of `fused`.
+  LogicalResult lowerGemm(Operation *op, OpBuilder &b, FusedOp fused = {});
   /// The kernel cached under `key`, built by `build(name)` on a miss.
   FailureOr<gpu::GPUFuncOp>
   kernel(StringRef key, StringRef hint,
@@ -192,6 +193,8 @@ bool isConstant(Operation *op) {
 
 /// The split-K scratch of a GEMM-like op, in bytes (0 without split-K).
 int64_t scratchBytes(Operation *op) {
+  if (auto fused = dyn_cast<FusedOp>(op))
+    op = fused.getAnchor();
   auto gemm = dyn_cast<GemmOpInterface>(op);
   auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
   if (!gemm || !mapping || mapping.getSplitK() < 2)
@@ -395,7 +398,8 @@ std::string specKey(const GemmKernelSpec &s) {
   std::string key;
   llvm::raw_string_ostream os(key);
   os << "gemm " << s.batch << " " << s.m << " " << s.n << " " << s.k << " "
-     << s.broadcastA << s.broadcastB << s.transposeB << s.bias << " "
+     << s.broadcastA << s.broadcastB << s.transposeB << s.bias << s.residual
+     << " act" << (s.activation ? static_cast<int>(*s.activation) : -1) << " "
      << s.tileM << "x" << s.tileN << "x" << s.tileK << " t" << s.threads
      << " s" << s.splitK;
   if (const std::optional<ConvGeometry> &c = s.conv)
@@ -408,13 +412,23 @@ std::string specKey(const GemmKernelSpec &s) {
   return key;
 }
 
-LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b) {
-  Location loc = op->getLoc();
+LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
+                                          FusedOp fused) {
+  Location loc = fused ? fused.getLoc() : op->getLoc();
   auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
   GemmShape shape = cast<GemmOpInterface>(op).getGemmShape();
   GemmKernelSpec spec;
   SmallVector<Value> operands; // A, B[, bias]
-  Value out = resultBuffer(b, op);
+  Value residual;
+  if (fused) {
+    // The body's arguments are the fused op's operands' buffers.
+    for (auto [arg, input] : llvm::zip(fused.getBody().getArguments(),
+                                       fused.getInputs()))
+      buffers[arg] = buffer(input);
+    if (int index = fused.getResidualIndex(); index >= 0)
+      residual = buffer(fused.getInputs()[index]);
+  }
+  Value out = resultBuffer(b, fused ? fused.getOperation() : op);
   Value c = out;
   std::string hint;
   if (auto conv = dyn_cast<Conv2DOp>(op)) {
@@ -495,6 +509,15 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b) {
   } else {
     return op->emitOpError("dnn-lower-to-gpu: no GEMM lowering for this op");
   }
+  spec.residual = static_cast<bool>(residual);
+  if (fused)
+    spec.activation = fused.getActivation();
+  if (residual) {
+    residual = reshaped(b, loc, residual, cast<MemRefType>(c.getType()));
+    hint += "_add";
+  }
+  if (spec.activation)
+    hint += "_" + stringifyActivationKind(*spec.activation).str();
   spec = withMapping(spec, mapping);
   GemmLaunch grid = getGemmLaunch(spec);
   // The promise: the kernel is the one the performance model priced.
@@ -512,6 +535,8 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b) {
     return failure();
   if (spec.splitK < 2) {
     SmallVector<Value> args(operands);
+    if (residual)
+      args.push_back(residual);
     args.push_back(c);
     launch(b, loc, *main, {grid.gridX, grid.gridY, grid.gridZ}, grid.blockX,
            args, mapping);
@@ -533,6 +558,8 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b) {
   SmallVector<Value> reduceArgs = {scratch};
   if (spec.bias)
     reduceArgs.push_back(operands[2]);
+  if (residual)
+    reduceArgs.push_back(residual);
   reduceArgs.push_back(c);
   launch(b, loc, *reduce, {grid.reduceGridX, 1, 1}, grid.reduceBlockX,
          reduceArgs);
@@ -567,6 +594,8 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
   }
   if (isa<GemmOpInterface>(op))
     return lowerGemm(op, b);
+  if (auto fused = dyn_cast<FusedOp>(op))
+    return lowerGemm(fused.getAnchor(), b, fused);
 
   Type f32 = b.getF32Type();
   auto constant = [&](OpBuilder &kb, double v) -> Value {

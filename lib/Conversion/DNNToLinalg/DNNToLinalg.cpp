@@ -908,6 +908,23 @@ struct TransposeLowering : DNNPattern<TransposeOp> {
   }
 };
 
+/// dnn.fused: its body in place (the ops are then lowered one by one; the
+/// linalg fusion of the CPU pipeline joins the epilogue again).
+struct FusedLowering : DNNPattern<FusedOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(FusedOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Block &body = op.getBody().front();
+    auto yield = cast<YieldOp>(body.getTerminator());
+    Value result = yield.getValue();
+    rewriter.inlineBlockBefore(&body, op, adaptor.getInputs());
+    rewriter.replaceOp(op, result);
+    rewriter.eraseOp(yield);
+    return success();
+  }
+};
+
 struct ConstantLowering : DNNPattern<ConstantOp> {
   using DNNPattern::DNNPattern;
   LogicalResult
@@ -956,7 +973,7 @@ void dnn::populateDNNToLinalgPatterns(RewritePatternSet &patterns) {
                SoftmaxLowering, MaxPoolLowering, AvgPoolLowering,
                GlobalAvgPoolLowering, ReshapeLikeLowering<FlattenOp>,
                ReshapeLikeLowering<ReshapeOp>, ConcatLowering,
-               ConstantLowering>(patterns.getContext());
+               ConstantLowering, FusedLowering>(patterns.getContext());
 }
 
 void dnn::configureDNNToLinalgTarget(ConversionTarget &target) {

@@ -11,6 +11,8 @@
 #ifndef DNN_CONVERSION_DNNTOGPU_GEMMKERNEL_H
 #define DNN_CONVERSION_DNNTOGPU_GEMMKERNEL_H
 
+#include "dnn/Dialect/DNN/IR/DNNAttrs.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 
@@ -49,6 +51,10 @@ struct GemmKernelSpec {
   /// B is given as [n, k] (a linear layer's weight) instead of [k, n].
   bool transposeB = false;
   bool bias = false;
+  /// Epilogue (dnn.fused): add a residual of C's type, then apply an
+  /// activation, after the bias.
+  bool residual = false;
+  std::optional<ActivationKind> activation;
   /// The CTA tile and the CTA size (from #dnn.mapping).
   int64_t tileM = 64, tileN = 64, tileK = 16, threads = 256;
   /// Split K this many ways (grid z = batch * split_k): each split writes
@@ -79,7 +85,8 @@ GemmLaunch getGemmLaunch(const GemmKernelSpec &spec);
 /// The implicit-GEMM spec of a convolution (m, n, k and `conv` filled).
 GemmKernelSpec getConvGemmSpec(const ConvGeometry &conv);
 
-/// Builds `gpu.func @name(A, B[, bias], C) kernel` at the end of `module`
+/// Builds `gpu.func @name(A, B[, bias][, residual], C) kernel` at the end
+/// of `module`
 /// with static memref types (for a convolution: input NxCxHxW, weight
 /// FxCxKHxKW, bias F, output NxFxOHxOW). Fails with a diagnostic at `loc` if the spec
 /// cannot be built (empty shape, tile not covered by the threads).
@@ -88,8 +95,9 @@ FailureOr<gpu::GPUFuncOp> buildGemmKernel(OpBuilder &builder, Location loc,
                                           StringRef name,
                                           const GemmKernelSpec &spec);
 
-/// With spec.splitK > 1: builds `gpu.func @name(workspace[, bias], C)`,
-/// C = sum over the splits (+ bias), in C's layout (NCHW for a conv).
+/// With spec.splitK > 1: builds `gpu.func @name(workspace[, bias][,
+/// residual], C)`, C = epilogue(sum over the splits), in C's layout (NCHW
+/// for a conv).
 FailureOr<gpu::GPUFuncOp>
 buildSplitKReduceKernel(OpBuilder &builder, Location loc,
                         gpu::GPUModuleOp module, StringRef name,

@@ -662,3 +662,86 @@ GemmShape MatmulOp::getGemmShape() {
   return {product(out.drop_back(2)), out[out.size() - 2], out.back(),
           lhs.back()};
 }
+
+//===----------------------------------------------------------------------===//
+// dnn.fused
+//===----------------------------------------------------------------------===//
+
+Operation *FusedOp::getAnchor() {
+  for (Operation &op : getBody().front())
+    if (isa<GemmOpInterface>(op))
+      return &op;
+  return nullptr;
+}
+
+int FusedOp::getResidualIndex() {
+  for (Operation &op : getBody().front())
+    if (auto add = dyn_cast<AddOp>(op))
+      for (Value operand : add->getOperands())
+        if (auto arg = dyn_cast<BlockArgument>(operand))
+          return static_cast<int>(arg.getArgNumber());
+  return -1;
+}
+
+std::optional<ActivationKind> FusedOp::getActivation() {
+  for (Operation &op : getBody().front())
+    if (auto act = dyn_cast<ActivationOp>(op))
+      return act.getKind();
+  return std::nullopt;
+}
+
+LogicalResult FusedOp::verify() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size() ||
+      !llvm::equal(body.getArgumentTypes(), getInputs().getTypes()))
+    return emitOpError("body arguments must match the operands");
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield || yield.getValue().getType() != getType())
+    return emitOpError("body must end with a dnn.yield of the result type");
+  // The epilogue form the kernels implement: one GEMM-like op first, then
+  // optionally an add of an operand of the GEMM result's shape, then
+  // optionally an activation, each using the previous op's result.
+  Value current;
+  unsigned stage = 0; // 0: anchor next, 1: add or activation, 2: activation
+  for (Operation &op : body.without_terminator()) {
+    if (stage == 0) {
+      if (!isa<Conv2DOp, LinearOp>(op))
+        return op.emitOpError("must not start a dnn.fused body: the anchor "
+                              "is a conv2d or linear");
+      for (Value operand : op.getOperands())
+        if (!isa<BlockArgument>(operand))
+          return op.emitOpError("anchor operands must be the body's "
+                                "arguments");
+      current = op.getResult(0);
+      stage = 1;
+      continue;
+    }
+    if (auto add = dyn_cast<AddOp>(op); add && stage == 1) {
+      Value other = add.getLhs() == current ? add.getRhs() : add.getLhs();
+      if ((add.getLhs() != current && add.getRhs() != current) ||
+          !isa<BlockArgument>(other) || other.getType() != current.getType())
+        return op.emitOpError("in a dnn.fused epilogue must add a body "
+                              "argument of the GEMM result's shape to it");
+      current = add.getResult();
+      stage = 2;
+      continue;
+    }
+    if (auto act = dyn_cast<ActivationOp>(op); act && stage >= 1) {
+      if (act.getInput() != current)
+        return op.emitOpError("in a dnn.fused epilogue must apply to the "
+                              "previous op's result");
+      current = act.getResult();
+      stage = 3;
+      continue;
+    }
+    return op.emitOpError("is not part of the epilogue form of dnn.fused "
+                          "(anchor, then add, then activation)");
+  }
+  if (stage == 0)
+    return emitOpError("body has no conv2d or linear");
+  if (yield.getValue() != current)
+    return emitOpError("must yield the last epilogue op's result");
+  return success();
+}
+
+bool FusedOp::isChannelOpaque() { return true; }

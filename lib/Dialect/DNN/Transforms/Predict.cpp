@@ -41,8 +41,13 @@ static LogicalResult predictOnGPU(Operation *op, GPUTargetAttr target,
     entry.tile[2] = mapping.getTileK();
     entry.splitK = mapping.getSplitK();
     entry.flops = entry.shape.flops();
-    entry.cost =
-        predictGemm(target, params, entry.shape, mapping, gemmTraffic(op));
+    GemmTraffic traffic = gemmTraffic(op);
+    // Fused into a dnn.fused epilogue: the kernel also reads the residual
+    // (its other epilogue ops move no data).
+    if (auto fused = dyn_cast<FusedOp>(op->getParentOp());
+        fused && fused.getResidualIndex() >= 0)
+      traffic.uniqueBytes += tensorBytes(op->getResult(0).getType());
+    entry.cost = predictGemm(target, params, entry.shape, mapping, traffic);
     return success();
   }
   entry.kind = "memory";
@@ -117,8 +122,17 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
         entry.name = getReportName(op, ordinal);
         entry.op = op->getName().getStringRef().str();
         entry.function = func.getSymName().str();
-        // Views and constants launch no kernel and cost nothing.
-        if (isa<ConstantOp, ReshapeOp, FlattenOp>(op)) {
+        // The fused op's kernel is priced at its anchor.
+        if (isa<FusedOp, YieldOp>(op))
+          return;
+        // Views and constants launch no kernel and cost nothing, nor do the
+        // epilogue ops of a dnn.fused.
+        bool epilogue = isa<FusedOp>(op->getParentOp()) && !isa<GemmOpInterface>(op);
+        if (isa<ConstantOp, ReshapeOp, FlattenOp>(op) || epilogue) {
+          if (epilogue) {
+            entry.kind = "fused";
+            report.ops.push_back(entry);
+          }
           op->setAttr(DNNDialect::kCostAttrName, Cost().toAttr(&getContext()));
           return;
         }

@@ -417,4 +417,57 @@ def DNN_ConstantOp : DNN_Op<"constant", [ConstantLike, Pure,
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+def DNN_FusedOp : DNN_Op<"fused", [IsolatedFromAbove, RecursiveMemoryEffects,
+    DeclareOpInterfaceMethods<DNN_ChannelOpInterface, ["isChannelOpaque"]>]> {
+  let summary = "A GEMM-like op and the element-wise ops fused into its epilogue";
+  let description = [{
+    One kernel: the body's single GEMM-like op (`conv2d`, `linear`; the
+    anchor) followed by element-wise ops applied to its result in the GEMM's
+    epilogue, as written by `dnn-fuse-epilogues`: an `add` of a tensor of the
+    result's shape (a residual) and then an `activation`. The body's block
+    arguments are the operands, `dnn.yield` gives the result. The anchor
+    carries the `#dnn.mapping` the kernel uses; the performance model prices
+    the anchor's GEMM plus the residual's read and nothing for the fused ops
+    (no intermediate tensor goes to memory). The CPU path inlines the body.
+
+    ```mlir
+    %y = dnn.fused %x, %w, %b, %res : (tensor<1x64x56x56xf32>,
+        tensor<64x64x3x3xf32>, tensor<64xf32>, tensor<1x64x56x56xf32>)
+        -> tensor<1x64x56x56xf32> {
+    ^bb0(%a: tensor<1x64x56x56xf32>, %k: tensor<64x64x3x3xf32>,
+         %c: tensor<64xf32>, %r: tensor<1x64x56x56xf32>):
+      %0 = dnn.conv2d %a, %k, %c {padding = array<i64: 1, 1, 1, 1>} : ...
+      %1 = dnn.add %0, %r : ...
+      %2 = dnn.activation relu %1 : tensor<1x64x56x56xf32>
+      dnn.yield %2 : tensor<1x64x56x56xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<DNN_Tensor>:$inputs);
+  let results = (outs DNN_Tensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type($inputs, results) $body
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The body's GEMM-like op.
+    ::mlir::Operation *getAnchor();
+    /// The epilogue: the residual's operand index (or -1) and the
+    /// activation (if any), in the order the body applies them.
+    int getResidualIndex();
+    ::std::optional<ActivationKind> getActivation();
+  }];
+}
+
+def DNN_YieldOp : DNN_Op<"yield", [Pure, Terminator, HasParent<"FusedOp">]> {
+  let summary = "The result of a dnn.fused body";
+  let arguments = (ins DNN_Tensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
 #endif // DNN_DIALECT_DNN_IR_DNNOPS_TD

@@ -253,6 +253,26 @@ def FoldBatchNorm : Pass<"dnn-fold-batch-norm"> {
   }];
 }
 
+def FuseEpilogues : Pass<"dnn-fuse-epilogues"> {
+  let summary = "Fuse residual adds and activations into the GEMM before them";
+  let description = [{
+    Wraps a `conv2d` or `linear` and the element-wise ops that only consume
+    its result into one `dnn.fused` op, which the GPU lowering runs as one
+    kernel with the ops in the GEMM's epilogue: the GEMM, then (optionally)
+    an `add` of a tensor of the result's shape (a residual; no broadcast),
+    then (optionally) an `activation`. Each fused op must be the only user of
+    the value before it. Run after `dnn-fold-batch-norm` (a batch norm
+    between the GEMM and the add stops the chain) and before
+    `dnn-assign-mapping` / `dnn-predict`: the model then prices one kernel
+    that reads the residual and writes one tensor, instead of three kernels.
+    Mappings and costs on the fused ops are kept on the anchor.
+
+    ```
+    dnn-opt model.mlir --dnn-fold-batch-norm --dnn-fuse-epilogues
+    ```
+  }];
+}
+
 def TestChannelGroups : Pass<"dnn-test-channel-groups", "ModuleOp"> {
   let summary = "Report the channel groups of each function (test pass)";
   let description = [{
