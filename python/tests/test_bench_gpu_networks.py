@@ -1,0 +1,465 @@
+"""The here-half of utils/bench-gpu/networks.py and the parts of its
+there-half that need no GPU.
+
+`prepare --quick` compiles a tiny case set (a conv layer and a ResNet-18 and
+a MobileNetV2 at 32x32 with a quarter of the channels, checked against the
+CPU reference; a linear layer whose weights are made on the device); the
+tests check the folder (files, manifests, sizes, references, the op list
+against the module), the parsers and packers, the `run` half's dnn-bench
+path under the fake CUDA driver (kernels never run, so outputs are wrong:
+checks off, or expected to fail), and the PyTorch executor of the op list
+against dnn-run's reference with the same weights. PyTorch is not in the
+project's venv: the executor tests run with $DNN_TORCH_PYTHON (a Python with
+torch and numpy, e.g. Debian's python3-torch) or sys.executable if it has
+torch, and are skipped otherwise.
+
+Skipped when dnn-compile cannot link a model (no CUDA runtime archive, no C++
+compiler).
+"""
+from __future__ import annotations
+
+import collections
+import importlib.util
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+
+SCRIPT = ROOT / "utils" / "bench-gpu" / "networks.py"
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("bench_gpu_networks", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_gpu_networks"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+nw = _load_script()
+
+
+@pytest.fixture(scope="module")
+def build_dir(dnn_opt):
+    return pathlib.Path(dnn_opt).parents[1]
+
+
+def _compile_ready(build: pathlib.Path) -> str | None:
+    """Why dnn-compile cannot link a model here, or None."""
+    script = build / "bin" / "dnn-compile"
+    if not script.exists():
+        return "dnn-compile is not built"
+    text = script.read_text()
+    m = re.search(r'"runtime_archive": "([^"@]*)"', text)
+    archives = [m.group(1)] if m and m.group(1) else []
+    archives.append(str(build / "lib" / "libDNNCudaRuntime.a"))
+    if not any(pathlib.Path(a).is_file() for a in archives):
+        return "the CUDA runtime archive (libDNNCudaRuntime.a) is not built"
+    m = re.search(r'"cxx": "([^"@]*)"', text)
+    cxx = m.group(1) if m and m.group(1) else "c++"
+    if not (pathlib.Path(cxx).is_file() or shutil.which(cxx)):
+        return f"no C++ compiler ({cxx})"
+    return None
+
+
+def _prepare(build, out, *extra):
+    reason = _compile_ready(build)
+    if reason:
+        pytest.skip(f"dnn-compile cannot run: {reason}")
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "prepare", "--quick", "--out", str(out),
+         "--build-dir", str(build), *extra],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc, time.perf_counter() - t0
+
+
+@pytest.fixture(scope="module")
+def prepared(build_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("networks")
+    proc, seconds = _prepare(build_dir, out, "--keep-mlir")
+    print(proc.stdout)
+    print(f"prepare --quick: {seconds:.1f} s")
+    spec = json.loads((out / "cases.json").read_text())
+    return out, spec
+
+
+def _torch_python() -> str | None:
+    for python in (os.environ.get("DNN_TORCH_PYTHON"), sys.executable):
+        if not python:
+            continue
+        probe = subprocess.run([python, "-c", "import torch, numpy"],
+                               capture_output=True, timeout=120)
+        if probe.returncode == 0:
+            return python
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The prepared folder
+# ---------------------------------------------------------------------------
+
+def test_cases_and_files(prepared, build_dir):
+    out, spec = prepared
+    cases = {c["name"]: c for c in spec["cases"]}
+    assert set(cases) == {"tiny_conv", "tiny_linear", "tiny_resnet18",
+                          "tiny_mobilenet_v2"}
+    assert {c["kind"] for c in cases.values()} == {"layer", "network"}
+    assert os.access(out / spec["dnn_bench"], os.X_OK)
+    for c in cases.values():
+        so = out / c["so"]
+        assert so.is_file() and (out / c["ops"]).is_file()
+        # The manifest parses in dnn-bench and is the one in cases.json.
+        proc = subprocess.run([str(out / spec["dnn_bench"]), str(so), "--manifest"],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        man = c["manifest"]
+        assert man == nw.read_manifest(so)
+        assert man["target"]["chip"] == "sm_90" and man["target"]["format"] == "isa"
+        assert f"weights: {man['weights_bytes']} bytes" in proc.stdout
+        for a in man["args"]:
+            what = f"{a['bytes']} bytes" if a["kind"] == "workspace" else \
+                re.escape(a["name"]) + r"\b"
+            assert re.search(rf"^\s*{a['index']} {a['kind']} {what}",
+                             proc.stdout, re.M), (a, proc.stdout)
+        assert c["macs"] > 0
+        if c["random_weights"]:
+            assert c["weights"]["source"] == "generated"
+            assert c["check"]["against"] == "pytorch-f64"
+            assert not c["references"] and all(i["file"] is None
+                                               for i in c["inputs"])
+            assert not list(out.glob(c["name"] + ".weights*"))
+            assert not list(out.glob(c["name"] + ".*.npy"))
+            continue
+        # Carried: the weights rebuild to the manifest's size, the input
+        # and the reference have the manifest's shapes.
+        raw = nw.load_case_weights(out, c)
+        assert len(raw) == man["weights_bytes"] > 0
+        assert c["weights"]["encoding"] == "bf16z"
+        assert (out / c["weights"]["file"]).stat().st_size < len(raw) * 0.6
+        for spec_in, a in zip(c["inputs"], nw.manifest_args(man, "input")):
+            x = np.load(out / spec_in["file"])
+            assert list(x.shape) == a["shape"] and x.dtype == np.float32
+        outs = nw.manifest_args(man, "output")
+        assert [r["name"] for r in c["references"]] == [a["name"] for a in outs]
+        for r, a in zip(c["references"], outs):
+            y = np.load(out / r["file"])
+            assert list(y.shape) == a["shape"] and y.dtype == np.float32
+            assert np.isfinite(y).all() and np.abs(y).max() > 0
+        assert c["check"]["against"] == "cpu-reference"
+        assert c["check"]["atol"] > 0 and c["check"]["rtol"] == nw.RTOL
+    assert not cases["tiny_conv"]["random_weights"]
+    assert cases["tiny_linear"]["random_weights"]
+
+
+def test_folder_within_budget(prepared):
+    out, spec = prepared
+    total = sum(f.stat().st_size for f in out.iterdir()
+                if f.is_file() and f.suffix != ".mlir")   # --keep-mlir extras
+    assert total < 45 * 2 ** 20
+    assert total < 8 * 2 ** 20     # the quick set is small
+
+
+def test_budget_leaves_weights_behind(build_dir, tmp_path):
+    out = tmp_path / "small"
+    proc, _ = _prepare(build_dir, out, "--layers", "none", "--models",
+                       "tiny_resnet18", "--budget-mb", "0.6")
+    spec = json.loads((out / "cases.json").read_text())
+    (case,) = spec["cases"]
+    assert case["random_weights"]
+    assert "budget" in case["weights"]["reason"]
+    assert "weights not carried" in proc.stdout
+    assert not list(out.glob("*.weights*")) and not list(out.glob("*.npy"))
+
+
+def _module_ops(text: str) -> collections.Counter:
+    return collections.Counter(re.findall(r"^\s*%\S+ = dnn\.(\w+)", text, re.M))
+
+
+def test_op_list_covers_the_module(prepared):
+    out, spec = prepared
+    for c in spec["cases"]:
+        oplist = json.loads((out / c["ops"]).read_text())
+        module = (out / f"{c['name']}.mlir").read_text()
+        counts = collections.Counter(op["op"] for op in oplist["ops"])
+        assert counts == _module_ops(module), c["name"]
+        assert counts == collections.Counter(c["op_counts"])
+        assert set(counts) <= nw.SUPPORTED_OPS
+        man = c["manifest"]
+        # Inputs/outputs are the manifest's.
+        assert [(i["name"], i["shape"]) for i in oplist["inputs"]] == \
+            [(a["name"], a["shape"]) for a in nw.manifest_args(man, "input")]
+        assert [(o["name"], o["shape"]) for o in oplist["outputs"]] == \
+            [(a["name"], a["shape"]) for a in nw.manifest_args(man, "output")]
+        # Every constant is a manifest weight of the same shape and back.
+        weights = {a["name"]: a for a in nw.manifest_args(man, "weight")}
+        keys = set()
+        for op in oplist["ops"]:
+            if op["op"] == "constant":
+                key = op["attrs"]["resource"]
+                keys.add(key)
+                assert weights[key]["shape"] == op["shape"]
+                assert weights[key]["dtype"] == op["dtype"]
+            else:
+                assert op["operands"] and op["shape"]
+                assert len(op["operand_shapes"]) == len(op["operands"])
+        assert keys == set(weights)
+        assert set(c["weight_roles"]) == keys
+        # Each op kind has the attributes PyTorch needs.
+        for op in oplist["ops"]:
+            if op["op"] == "conv2d":
+                assert {"strides", "padding", "dilation", "groups"} <= set(op["attrs"])
+            if op["op"] == "activation":
+                assert op["attrs"]["kind"] in nw.ACTIVATIONS
+            if op["op"] == "max_pool2d":
+                assert len(op["attrs"]["kernel_size"]) == 2
+    mobilenet = next(c for c in spec["cases"] if c["name"] == "tiny_mobilenet_v2")
+    ops = json.loads((out / mobilenet["ops"]).read_text())["ops"]
+    assert any(op["op"] == "conv2d" and op["attrs"]["groups"] > 1 for op in ops)
+    assert any(op["op"] == "activation" and op["attrs"]["kind"] == "relu6"
+               for op in ops)
+    assert all(op.get("name") for op in ops)   # torchvision names from loc()
+
+
+# ---------------------------------------------------------------------------
+# Parsers, packers, weights (no tools)
+# ---------------------------------------------------------------------------
+
+GENERIC = r'''"builtin.module"() ({
+  "func.func"() <{function_type = (tensor<1x4x6x6xf32>) -> tensor<1x4x3x3xf32>, sym_name = "main"}> ({
+  ^bb0(%arg0: tensor<1x4x6x6xf32> loc("m.mlir":1:2)):
+    %0 = "dnn.constant"() <{value = dense_resource<"w.0"> : tensor<4x1x3x3xf32>}> : () -> tensor<4x1x3x3xf32> loc("w")
+    %1 = "dnn.constant"() <{value = dense<[1.0, -2.5, 0x7F800000, 3.0]> : tensor<4xf32>}> : () -> tensor<4xf32> loc(unknown)
+    %2 = "dnn.conv2d"(%arg0, %0, %1) <{dilation = array<i64: 1, 1>, groups = 4 : i64, padding = array<i64: 0, 0, 1, 1>, strides = array<i64: 2, 2>}> : (tensor<1x4x6x6xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32> loc(fused<"epilogue">["conv"])
+    %3 = "dnn.activation"(%2) <{kind = 5 : i32}> : (tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> loc("act")
+    %4 = "dnn.batch_norm"(%3, %1, %1, %1, %1) <{epsilon = 1.000000e-03 : f64}> : (tensor<1x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+    %5 = "dnn.avg_pool2d"(%4) <{ceil_mode = false, count_include_pad = true, dilation = array<i64: 1, 1>, kernel_size = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>}> : (tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+    "func.return"(%5) : (tensor<1x4x3x3xf32>) -> () loc("m.mlir":9:5)
+  }) : () -> () loc("m.mlir":1:1)
+}) : () -> () loc(unknown)
+'''
+
+
+def test_parse_generic_op_list():
+    ol = nw.parse_op_list(GENERIC)
+    assert ol["inputs"] == [{"ssa": "%arg0", "name": "arg0", "shape": [1, 4, 6, 6],
+                             "dtype": "f32"}]
+    assert ol["outputs"] == [{"ssa": "%5", "name": "result0",
+                              "shape": [1, 4, 3, 3], "dtype": "f32"}]
+    ops = ol["ops"]
+    assert [op["op"] for op in ops] == ["constant", "constant", "conv2d",
+                                        "activation", "batch_norm", "avg_pool2d"]
+    assert ops[0]["attrs"] == {"resource": "w.0"} and ops[0]["name"] == "w"
+    assert ops[1]["attrs"]["value"] == [1.0, -2.5, float("inf"), 3.0]
+    conv = ops[2]
+    assert conv["attrs"] == {"dilation": [1, 1], "groups": 4,
+                             "padding": [0, 0, 1, 1], "strides": [2, 2]}
+    assert conv["operands"] == ["%arg0", "%0", "%1"]
+    assert conv["operand_shapes"] == [[1, 4, 6, 6], [4, 1, 3, 3], [4]]
+    assert conv["name"] == "conv" and "name" not in ops[1]
+    assert ops[3]["attrs"]["kind"] == "gelu_tanh"
+    assert ops[4]["attrs"]["epsilon"] == pytest.approx(1e-3)
+    assert ops[5]["attrs"]["count_include_pad"] is True
+    assert nw.op_macs(conv) == 1 * 4 * 3 * 3 * 9
+    assert nw.constant_roles(ol) == {"w.0": "weight"}
+
+
+def test_parse_rejects_what_it_cannot_rebuild():
+    with pytest.raises(ValueError, match="no function @main"):
+        nw.parse_op_list(GENERIC.replace('"main"', '"other"'))
+    with pytest.raises(ValueError, match="dynamic"):
+        nw.parse_tensor_type("tensor<?x4xf32>")
+    with pytest.raises(ValueError, match="activation"):
+        nw.parse_op_list(GENERIC.replace("kind = 5 : i32", "kind = 9 : i32"))
+
+
+def test_parse_manifest():
+    man = nw.parse_manifest(
+        "dnn-model 1\nentry main\ntarget h100-sxm sm_90 isa\nweights 768\n"
+        "arg 0 input arg0 f32 2x3\narg 1 weight fc.weight f32 4x3 0\n"
+        "arg 2 weight s f16 scalar 512\narg 3 output result0 f32 2x4\n"
+        "arg 4 workspace workspace i8 1024\nkernel linear_0 1 1 1 256 0\n")
+    assert man["weights_bytes"] == 768 and man["kernels"] == 1
+    assert man["target"] == {"gpu": "h100-sxm", "chip": "sm_90", "format": "isa"}
+    assert [a["kind"] for a in man["args"]] == ["input", "weight", "weight",
+                                                "output", "workspace"]
+    assert man["args"][2]["shape"] == [] and man["args"][2]["offset"] == 512
+    assert man["args"][4]["bytes"] == 1024
+
+
+def test_bf16_rounding_and_packing():
+    vals = np.array([1.0, 1.0 + 2 ** -8, 1.0 + 3 * 2 ** -8, 1.0 + 2 ** -9,
+                     -3.14159, 0.0, np.inf, np.nan, 1e-40], np.float32)
+    r = nw.round_to_bf16(vals.view("<u4")).view("<f4")
+    assert r[0] == 1.0 and r[1] == 1.0          # tie to even (down)
+    assert r[2] == 1.0 + 4 * 2 ** -8            # tie to even (up)
+    assert r[3] == 1.0 and r[5] == 0.0 and r[6] == np.inf and np.isnan(r[7])
+    assert abs(r[4] + 3.14159) < 0.02
+    assert not np.any(r.view("<u4") & 0xFFFF)
+    raw = np.concatenate([r[:7], np.zeros(57, np.float32)]).tobytes()
+    packed = nw.pack_bf16z(raw)
+    assert packed is not None and nw.unpack_bf16z(packed) == raw
+    assert nw.pack_bf16z(np.array([1.1], np.float32).tobytes()) is None
+    assert nw.pack_bf16z(b"\0\0\0") is None
+
+
+def test_weights_round_trip_and_generation():
+    man = nw.parse_manifest(
+        "dnn-model 1\nentry main\ntarget h100-sxm sm_90 isa\nweights 1024\n"
+        "arg 0 input arg0 f32 2x3\narg 1 weight c.weight f32 8x2x3x3 0\n"
+        "arg 2 weight c.bias f32 8 768\narg 3 output result0 f32 2x4\n")
+    roles = {"c.weight": "weight", "c.bias": "bias"}
+    w = nw.generate_weights(man, roles, seed=3)
+    assert w["c.weight"].shape == (8, 2, 3, 3) and w["c.bias"].shape == (8,)
+    bound = np.sqrt(6.0 / 18)
+    assert np.abs(w["c.weight"]).max() <= bound and np.abs(w["c.bias"]).max() <= 0.1
+    again = nw.generate_weights(man, roles, seed=3)
+    assert all(np.array_equal(w[k], again[k]) for k in w)
+    raw = nw.weights_to_bytes(w, man)
+    assert len(raw) == 1024
+    back = nw.weights_from_bytes(raw, man)
+    assert all(np.array_equal(w[k], back[k]) for k in w)
+    assert raw[8 * 18 * 4:768] == bytes(768 - 8 * 18 * 4)   # padding is zero
+
+
+def test_compare_semantics():
+    ref = np.array([1.0, 0.0, np.nan, np.inf, 100.0])
+    ok = nw.compare(ref + np.array([1e-4, 1e-5, 0, 0, 0.05]), ref, 1e-3, 1e-4)
+    assert ok["pass"] and ok["mismatches"] == 0
+    bad = nw.compare(np.array([1.0, 0.0, 1.0, np.inf, 100.0]), ref, 1e-3, 1e-4)
+    assert not bad["pass"] and bad["mismatches"] == 1 and bad["max_abs"] is None
+    assert not nw.compare(np.zeros(3), np.zeros(4), 0, 0)["pass"]
+
+
+# ---------------------------------------------------------------------------
+# The run half under the fake CUDA driver (kernels never run)
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fake_cuda(build_dir):
+    lib = build_dir / "lib" / "libdnn_fake_cuda.so"
+    if not lib.exists():
+        pytest.skip("the fake CUDA driver is not built")
+    return str(lib)
+
+
+def _run_half(python, out, tmp, fake_cuda, *extra):
+    env = dict(os.environ, DNN_CUDA_LIBRARY=fake_cuda)
+    result, table = tmp / "result.json", tmp / "result.md"
+    proc = subprocess.run(
+        [python, str(SCRIPT), "run", "--dir", str(out), "--runs", "2",
+         "--warmup", "1", "--work", str(tmp / "work"), "--out", str(result),
+         "--markdown", str(table), *extra],
+        capture_output=True, text=True, timeout=600, env=env)
+    return proc, (json.loads(result.read_text()) if result.exists() else None), \
+        (table.read_text() if table.exists() else "")
+
+
+def test_run_times_every_case_with_the_fake_driver(prepared, fake_cuda, tmp_path):
+    out, spec = prepared
+    proc, result, table = _run_half(sys.executable, out, tmp_path, fake_cuda,
+                                    "--no-check", "--no-torch")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [r["case"] for r in result["rows"]] == [c["name"] for c in spec["cases"]]
+    for r, c in zip(result["rows"], spec["cases"]):
+        assert r["ours"]["exit_code"] == 0 and r["ours"]["error"] is None
+        assert r["ours"]["median_ms"] == pytest.approx(0.25)   # the fake's events
+        assert r["ours"]["launches"] == c["manifest"]["kernels"]
+        assert r["check"] == {"timing_only": True, "pass": None}
+        assert f"| {c['name']} | {c['kind']} |" in table
+    assert result["device"] == "Fake CUDA device"
+    linear = next(r for r in result["rows"] if r["case"] == "tiny_linear")
+    assert linear["weights"].startswith("made on the device")
+
+
+def test_run_checks_catch_wrong_outputs(prepared, fake_cuda, tmp_path):
+    # The fake driver runs no kernel: every output stays zero, and each
+    # CPU-reference check must fail (exit 1), with dnn-bench's numbers.
+    out, spec = prepared
+    proc, result, table = _run_half(sys.executable, out, tmp_path, fake_cuda,
+                                    "--no-torch", "--dnn-bench-random-weights")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    rows = {r["case"]: r for r in result["rows"]}
+    for name in ("tiny_conv", "tiny_resnet18", "tiny_mobilenet_v2"):
+        assert rows[name]["check"]["pass"] is False
+        assert rows[name]["check"]["max_abs"] > 0
+        assert rows[name]["weights"] == "carried"
+    assert rows["tiny_linear"]["weights"] == "dnn-bench random (timing only)"
+    assert rows["tiny_linear"]["check"]["timing_only"]
+    assert "FAIL" in table and "timing only" in table
+
+
+# ---------------------------------------------------------------------------
+# The PyTorch executor (needs torch; runs on the CPU)
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def torch_python():
+    python = _torch_python()
+    if python is None:
+        pytest.skip("no Python with PyTorch (set DNN_TORCH_PYTHON)")
+    return python
+
+
+@pytest.mark.parametrize("dtype", ["f32", "f64"])
+def test_torch_executor_matches_cpu_reference(prepared, torch_python, dtype):
+    out, spec = prepared
+    checked = [c for c in spec["cases"] if not c["random_weights"]]
+    assert len(checked) == 3
+    if dtype == "f64":   # one network is enough for the float64 path
+        checked = [c for c in checked if c["name"] == "tiny_resnet18"]
+    for c in checked:
+        proc = subprocess.run(
+            [torch_python, str(SCRIPT), "execute", "--dir", str(out), "--case",
+             c["name"], "--compare", "--dtype", dtype],
+            capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        report = json.loads(proc.stdout)
+        (output,) = report["outputs"]
+        assert output["check"]["pass"], (c["name"], output)
+        assert output["check"]["max_abs"] <= output["check"]["atol"] + \
+            output["check"]["rtol"] * output["check"]["scale"]
+
+
+def test_torch_executor_takes_weights_from_npz(prepared, torch_python, tmp_path):
+    out, _ = prepared
+    npz = tmp_path / "w.npz"
+    proc = subprocess.run([sys.executable, str(SCRIPT), "export-weights", "--dir",
+                           str(out), "--case", "tiny_resnet18", "--out", str(npz)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    with np.load(npz) as z:
+        assert "fc.weight" in z.files and "conv1.weight_1" in z.files
+    base = [torch_python, str(SCRIPT), "execute", "--dir", str(out), "--case",
+            "tiny_resnet18", "--compare", "--weights-npz"]
+    proc = subprocess.run(base + [str(npz)], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Other weights: the comparison must fail.
+    with np.load(npz) as z:
+        other = {k: z[k] * 1.5 for k in z.files}
+    np.savez(tmp_path / "other.npz", **other)
+    proc = subprocess.run(base + [str(tmp_path / "other.npz")],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+
+
+def test_run_with_torch_on_the_cpu(prepared, torch_python, fake_cuda, tmp_path):
+    out, spec = prepared
+    proc, result, table = _run_half(torch_python, out, tmp_path, fake_cuda,
+                                    "--no-check", "--torch-device", "cpu")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for r in result["rows"]:
+        assert "torch_error" not in r, r
+        assert r["torch_f32"]["median_ms"] > 0 and r["torch_tf32"]["median_ms"] > 0
+    assert "ours/PyTorch" in table
