@@ -48,7 +48,10 @@ needs more registers than the table's benchmark kernels:
 
 Giving ptxas the mapping's occupancy as a launch bound (.minnctapersm
 ctas_per_sm) brings the split-K kernels to 64 registers without spills, but
-makes the other two kinds spill (136-652 bytes).
+makes the other two kinds spill (136-652 bytes). dnn-lower-to-gpu now sets
+that bound (nvvm.minctasm) on ungrouped GEMM kernels with more than one
+k-tile per split, so the split-K kernels meet the mapping's occupancy; the
+two other kinds remain, and occur in MobileNetV2 only.
 
 These are real differences between the model and the code, not noise, so
 they are not hidden by a looser bound: test_gemm_occupancy_plain asserts the
@@ -369,11 +372,13 @@ def test_gemm_occupancy_plain(compiled, assembled):
     assert not bad, "register occupancy below the mapping's:\n" + "\n".join(bad)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "split-K, grouped and single-k-tile GEMM kernels use more registers than "
-    "the kernel table's (77-208 against 64/91), so fewer CTAs per SM than "
-    "the mapping's ctas_per_sm; see the module docstring"))
-def test_gemm_occupancy_all(compiled, assembled):
+def test_gemm_occupancy_all(compiled, assembled, request):
+    if compiled["model"] == "mobilenet_v2":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "grouped (depthwise) and single-k-tile GEMM kernels use more "
+            "registers than the kernel table's (98-208 against 64/91), so "
+            "fewer CTAs per SM than the mapping's ctas_per_sm; see the "
+            "module docstring")))
     bad = _occupancy_shortfalls(_gemm_rows(compiled, assembled))
     if bad:
         print(f"\n{compiled['model']} {compiled['arch']}: "

@@ -533,6 +533,13 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
       });
   if (failed(main))
     return failure();
+  // Hold the kernel to the mapping's occupancy: ptxas otherwise spends up to
+  // 80 registers on the split-K kernels (3 CTAs/SM where the mapping has 4).
+  // Not for a single k-tile or grouped GEMMs, which would then spill.
+  if (spec.k > spec.tileK * spec.splitK && spec.batch == 1 &&
+      mapping.getCtasPerSm() > 1)
+    (*main)->setAttr("nvvm.minctasm",
+                     b.getI32IntegerAttr(mapping.getCtasPerSm()));
   if (spec.splitK < 2) {
     SmallVector<Value> args(operands);
     if (residual)
