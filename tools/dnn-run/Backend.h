@@ -86,7 +86,7 @@ createCPUBackend(llvm::StringRef pipelineOptions, llvm::StringRef objectFile);
 
 /// The GPU: the module compiled by dnn-compile (beside this tool) for
 /// `target` (default: the module's dnn.target, else h100) into a model
-/// library that is loaded and run through the CUDA runtime.
+/// library that dnn-bench (beside this tool too) runs.
 llvm::Expected<std::unique_ptr<Backend>>
 createCUDABackend(llvm::StringRef target);
 
