@@ -15,6 +15,7 @@
 #include "dnn/Conversion/Passes.h"
 #include "dnn/Dialect/DNN/IR/DNNDialect.h"
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
+#include "dnn/Dialect/DNN/Transforms/WeightData.h"
 #include "dnn/Runtime/ModelABI.h"
 
 #include "SimpleKernels.h"
@@ -75,30 +76,6 @@ std::string shapeText(ArrayRef<int64_t> shape) {
   for (auto [i, d] : llvm::enumerate(shape))
     text += (i ? "x" : "") + std::to_string(d);
   return text;
-}
-
-/// The bytes of a constant in memory layout (splats expanded).
-std::vector<char> constantBytes(ElementsAttr value) {
-  auto type = cast<ShapedType>(value.getType());
-  int64_t bytes = bytesOf(type);
-  std::vector<char> data(bytes);
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    ArrayRef<char> raw = dense.getRawData();
-    if (dense.isSplat()) {
-      size_t width = raw.size();
-      for (int64_t at = 0; at + static_cast<int64_t>(width) <= bytes;
-           at += width)
-        std::memcpy(data.data() + at, raw.data(), width);
-    } else {
-      std::memcpy(data.data(), raw.data(), std::min<size_t>(bytes, raw.size()));
-    }
-  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob()) {
-      ArrayRef<char> raw = blob->getData();
-      std::memcpy(data.data(), raw.data(), std::min<size_t>(bytes, raw.size()));
-    }
-  }
-  return data;
 }
 
 /// A name usable in the manifest (no spaces), unique among `used`.
@@ -1076,10 +1053,13 @@ struct ConvertDNNToGPUPass
              << weightsFile << "': " << error.message();
     int64_t written = 0;
     for (auto [at, value] : placed) {
+      FailureOr<RawTensor> data = readConstant(value);
+      if (failed(data))
+        return module.emitError("dnn-lower-to-gpu: the data of a ")
+               << value.getType() << " weight is not available";
       file.write_zeros(at - written);
-      std::vector<char> data = constantBytes(value);
-      file.write(data.data(), data.size());
-      written = at + static_cast<int64_t>(data.size());
+      file.write(data->bytes.data(), data->bytes.size());
+      written = at + static_cast<int64_t>(data->bytes.size());
     }
     file.write_zeros(offset - written);
     file.close();

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "WeightData.h"
+#include "dnn/Dialect/DNN/Transforms/WeightData.h"
 
 #include "dnn/Dialect/DNN/IR/DNNDialect.h"
 #include "dnn/Dialect/DNN/IR/DNNOps.h"

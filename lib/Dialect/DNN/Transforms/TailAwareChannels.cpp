@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PassUtils.h"
-#include "WeightData.h"
+#include "dnn/Dialect/DNN/Transforms/WeightData.h"
 
 #include "dnn/Analysis/ChannelGroups.h"
 #include "dnn/Analysis/TailSearch.h"

@@ -1,6 +1,6 @@
 //===- WeightData.cpp - reading and writing dnn.constant data -------------===//
 
-#include "WeightData.h"
+#include "dnn/Dialect/DNN/Transforms/WeightData.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -53,15 +53,21 @@ void RawTensor::set(int64_t index, double value) {
 }
 
 FailureOr<RawTensor> mlir::dnn::readConstant(ConstantOp op) {
+  return readConstant(op.getValue());
+}
+
+FailureOr<RawTensor> mlir::dnn::readConstant(ElementsAttr elements) {
   RawTensor raw;
-  raw.type = cast<RankedTensorType>(op.getType());
+  raw.type = dyn_cast<RankedTensorType>(elements.getType());
+  if (!raw.type)
+    return failure();
   raw.elementType = dyn_cast<FloatType>(raw.type.getElementType());
   if (!raw.elementType || raw.elementType.getWidth() % 8 != 0)
     return failure();
   raw.elementBytes = raw.elementType.getWidth() / 8;
   size_t total = static_cast<size_t>(raw.type.getNumElements()) *
                  static_cast<size_t>(raw.elementBytes);
-  Attribute value = op.getValue();
+  Attribute value = elements;
   ArrayRef<char> data;
   if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
     data = dense.getRawData();

@@ -2,12 +2,12 @@
 //
 // The raw element data of float dnn.constant ops (dense or dense_resource),
 // for passes that rewrite weights (dnn-tail-aware-channels,
-// dnn-fold-batch-norm).
+// dnn-fold-batch-norm) and the GPU lowering, which writes them to a file.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LIB_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
-#define LIB_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
+#ifndef DNN_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
+#define DNN_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
 
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
 
@@ -36,6 +36,8 @@ struct RawTensor {
 /// The data of `op`; fails if it is not a float dense or dense_resource
 /// constant whose data is present.
 FailureOr<RawTensor> readConstant(ConstantOp op);
+/// The same for the value of any constant op.
+FailureOr<RawTensor> readConstant(ElementsAttr value);
 
 /// The attribute holding `raw`: a dense_resource blob (under a key derived
 /// from `like`'s) if `like` is one, else dense (a splat if uniform).
@@ -43,4 +45,4 @@ ElementsAttr makeConstantAttr(const RawTensor &raw, Attribute like);
 
 } // namespace mlir::dnn
 
-#endif // LIB_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
+#endif // DNN_DIALECT_DNN_TRANSFORMS_WEIGHTDATA_H
