@@ -260,17 +260,17 @@ void FunctionLowering::planMemory() {
     boundOutputs[r] = i;
   }
 
-  struct Block_ {
+  struct Slot {
     int64_t offset, bytes, end;
   };
-  SmallVector<Block_> live;
+  SmallVector<Slot> live;
   auto allocate = [&](int64_t bytes, int64_t end) -> int64_t {
     bytes = llvm::alignTo(bytes, kAlign);
-    llvm::sort(live, [](const Block_ &a, const Block_ &b) {
+    llvm::sort(live, [](const Slot &a, const Slot &b) {
       return a.offset < b.offset;
     });
     int64_t offset = 0;
-    for (const Block_ &blk : live) {
+    for (const Slot &blk : live) {
       if (blk.offset - offset >= bytes)
         break;
       offset = std::max(offset, blk.offset + blk.bytes);
@@ -281,7 +281,7 @@ void FunctionLowering::planMemory() {
   };
   for (Operation &op : body) {
     int64_t at = position[&op];
-    llvm::erase_if(live, [&](const Block_ &blk) { return blk.end < at; });
+    llvm::erase_if(live, [&](const Slot &blk) { return blk.end < at; });
     if (isAlias(&op) || isConstant(&op) || isa<func::ReturnOp>(op))
       continue;
     for (Value result : op.getResults()) {
@@ -848,28 +848,25 @@ LogicalResult FunctionLowering::run() {
     auto bound = boundOutputs.find(r);
     if (r && bound != boundOutputs.end() && bound->second == i)
       continue;
-    Value src = buffer(operand);
     Value dst = entry->getArgument(firstOutput + i);
     auto type = cast<MemRefType>(dst.getType());
+    auto flat = MemRefType::get({type.getNumElements()}, type.getElementType());
+    Location loc = ret.getLoc();
     FailureOr<gpu::GPUFuncOp> fn = kernel(
         "copy " + std::to_string(type.getNumElements()), "copy",
         [&](StringRef name) -> FailureOr<gpu::GPUFuncOp> {
-          auto flat = MemRefType::get({type.getNumElements()}, type.getElementType());
           return buildElementwiseKernel(
-              kernelBuilder, ret.getLoc(), kernels, name, {flat}, flat,
+              kernelBuilder, loc, kernels, name, {flat}, flat,
               [&](IndexBuilder &, ValueRange in, ArrayRef<Value> at) {
-                return memref::LoadOp::create(kernelBuilder, ret.getLoc(),
-                                              in[0], at)
+                return memref::LoadOp::create(kernelBuilder, loc, in[0], at)
                     .getResult();
               });
         });
     if (failed(fn))
       return failure();
-    auto flat = MemRefType::get({type.getNumElements()}, type.getElementType());
-    launch(b, ret.getLoc(), *fn, {simpleGrid(type.getNumElements()), 1, 1},
+    launch(b, loc, *fn, {simpleGrid(flat.getNumElements()), 1, 1},
            kSimpleThreads,
-           {reshaped(b, ret.getLoc(), src, flat),
-            reshaped(b, ret.getLoc(), dst, flat)});
+           {reshaped(b, loc, buffer(operand), flat), reshaped(b, loc, dst, flat)});
   }
   gpu::WaitOp::create(b, func.getLoc(), Type(), ValueRange{token});
   func::ReturnOp::create(b, func.getLoc());
