@@ -151,6 +151,8 @@ void dnn::buildGPUPipeline(OpPassManager &pm,
   // Kernels to PTX / cubin.
   pm.addPass(std::make_unique<AttachNVVMTargetPass>(
       options.chip, options.libdevice, options.optLevel));
+  // ldmatrix of the tensor-core kernels (nvgpu) to NVVM first.
+  pm.addPass(createConvertNVGPUToNVVMPass());
   ConvertGpuOpsToNVVMOpsOptions toNVVM;
   toNVVM.useBarePtrCallConv = true;
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps(toNVVM));

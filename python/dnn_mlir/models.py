@@ -28,7 +28,8 @@ and each node's output tensor is named after the node, so reports that use
 either read naturally. The graph input is ``input`` (N x 3 x size x size) and
 the output ``logits`` (N x classes), or ``probs`` with ``softmax=True``.
 
-`count_params` and `count_macs` give the figures of docs/model-zoo.md.
+`count_params` and `count_macs` give the figures of docs/model-zoo.md;
+`to_precision` turns any of the networks into its f16 or bf16 version.
 """
 
 from __future__ import annotations
@@ -467,6 +468,61 @@ CNNS: dict[str, Callable[..., onnx.ModelProto]] = {
     "vgg16": vgg16,
 }
 RNNS: dict[str, Callable[..., onnx.ModelProto]] = {"lstm": lstm, "gru": gru}
+
+
+# --------------------------------------------------------------------------
+# Precision
+# --------------------------------------------------------------------------
+
+def round_to_bf16_bits(array: np.ndarray) -> np.ndarray:
+    """The bfloat16 bit patterns (uint16) nearest to a float32 array (round
+    to nearest, ties to even; NaN stays NaN)."""
+    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
+    bits = bits.astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    nan = np.isnan(np.asarray(array, dtype=np.float32))
+    rounded = np.where(nan, (bits >> 16) | 0x40, rounded)
+    return rounded.astype(np.uint16)
+
+
+def to_precision(model: onnx.ModelProto, dtype: str) -> onnx.ModelProto:
+    """A copy of a float32 model in "float16" or "bfloat16": every float32
+    initializer rounded to nearest, and the graph's float32 inputs, outputs
+    and value infos retyped (the zoo's operators are type-generic). Other
+    tensors (integer shapes) are left as they are."""
+    if dtype not in ("float16", "bfloat16"):
+        raise ValueError(f"to_precision: dtype must be float16 or bfloat16, "
+                         f"got {dtype!r}")
+    elem = TensorProto.FLOAT16 if dtype == "float16" else TensorProto.BFLOAT16
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    g = out.graph
+    for i, t in enumerate(g.initializer):
+        if t.data_type != TensorProto.FLOAT:
+            continue
+        array = numpy_helper.to_array(t)
+        if dtype == "float16":
+            new = numpy_helper.from_array(array.astype(np.float16), t.name)
+        else:
+            new = TensorProto(name=t.name, dims=list(t.dims), data_type=elem,
+                              raw_data=round_to_bf16_bits(array).tobytes())
+        g.initializer[i].CopyFrom(new)
+    for v in list(g.input) + list(g.output) + list(g.value_info):
+        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
+            v.type.tensor_type.elem_type = elem
+    for node in g.node:
+        for a in node.attribute:
+            if a.type == onnx.AttributeProto.TENSOR and \
+                    a.t.data_type == TensorProto.FLOAT:
+                arr = numpy_helper.to_array(a.t)
+                if dtype == "float16":
+                    a.t.CopyFrom(numpy_helper.from_array(arr.astype(np.float16),
+                                                         a.t.name))
+                else:
+                    a.t.CopyFrom(TensorProto(
+                        name=a.t.name, dims=list(a.t.dims), data_type=elem,
+                        raw_data=round_to_bf16_bits(arr).tobytes()))
+    return out
 
 
 # --------------------------------------------------------------------------

@@ -65,6 +65,12 @@ def ConvertDNNToGPU : Pass<"dnn-lower-to-gpu", "::mlir::ModuleOp"> {
     | `flatten`, `reshape` | no kernel: a view of the input's buffer |
     | constants | function arguments (weights) |
 
+    Element types: f32 GEMMs use the SIMT kernel (FMA); f16 and bf16 GEMMs
+    the tensor-core kernel (ldmatrix + mma.sync.m16n8k16, f32 accumulation,
+    sm_80 and newer: an f16/bf16 GEMM on an older target is an error). The
+    other kernels load 16-bit values as f32 and round once when they store.
+    f64 has no kernels.
+
     A GEMM kernel's CTA tile, tile_k, threads per CTA and split-K are those
     of the op's `#dnn.mapping`, and its grid is checked against the
     mapping's `ctas`: the kernels are the ones `dnn-predict` priced. The
@@ -101,7 +107,10 @@ def ConvertDNNToGPU : Pass<"dnn-lower-to-gpu", "::mlir::ModuleOp"> {
     "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 
@@ -120,7 +129,9 @@ def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
     up with the bias.
     Used to check the kernels with `ptxas` (registers, spills, shared
     memory) before the lowering uses them. With `conv=...` the kernel is a
-    convolution's implicit GEMM (input NCHW, weight FCHW, output NCHW).
+    convolution's implicit GEMM (input NCHW, weight FCHW, output NCHW). A
+    tensor-core configuration builds the f16 (or `element-type=bf16`)
+    mma.sync kernel; its PTX needs `--convert-nvgpu-to-nvvm` and sm_80+.
 
     ```
     dnn-opt --dnn-test-gemm-kernel="m=512 n=256 k=1024 config=sgemm_64x64x16_t256" \
@@ -145,13 +156,20 @@ def TestGemmKernel : Pass<"dnn-test-gemm-kernel", "::mlir::ModuleOp"> {
                "batch,channels,height,width,filters,kernel,stride,pad,dilation"
                "[,groups] (square kernel, stride, padding and dilation; "
                "channels and filters of all groups)">,
+    Option<"elementType", "element-type", "std::string", /*default=*/"\"\"",
+           "f32, f16 or bf16 (default: f32 for a SIMT configuration, f16 "
+           "for a tensor-core one)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -1,9 +1,11 @@
 //===- GemmKernel.cpp - tiled GEMM kernels for the GPU lowering -----------===//
 //
-// The SIMT f32 GEMM of the GPU lowering (see GemmKernel.h). Loops over the
-// tile_k slices stay loops (scf.for carrying the accumulators); the loops
-// inside a slice are unrolled here, so every accumulator and staged operand
-// is an SSA value (a register), never a private array.
+// The GEMM kernels of the GPU lowering (see GemmKernel.h): the SIMT f32
+// kernel and the f16/bf16 tensor-core kernel share their staging, bounds
+// handling and epilogue. Loops over the tile_k slices stay loops (scf.for
+// carrying the accumulators); the loops inside a slice are unrolled here, so
+// every accumulator, fragment and staged operand is an SSA value (a
+// register), never a private array.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,8 +15,12 @@
 #include "KernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -51,6 +57,68 @@ LogicalResult mlir::dnn::getRegisterTile(const GemmKernelSpec &spec,
   return success();
 }
 
+bool mlir::dnn::usesTensorCores(const GemmKernelSpec &spec) {
+  return spec.elementType &&
+         (spec.elementType.isF16() || spec.elementType.isBF16());
+}
+
+/// mma.sync.m16n8k16: the shape of one warp-level tensor-core product.
+static constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 16, kWarp = 32;
+/// 16-byte global and shared accesses of 16-bit elements.
+static constexpr int64_t kVector = 8, kVectorBytes = 16;
+
+LogicalResult mlir::dnn::getWarpTile(const GemmKernelSpec &spec,
+                                     int64_t &warpsM, int64_t &warpsN,
+                                     std::string &error) {
+  if (spec.tileM < 1 || spec.tileN < 1 || spec.tileK < 1 || spec.threads < 1) {
+    error = "tile sizes and threads must be positive";
+    return failure();
+  }
+  if (spec.threads % kWarp != 0) {
+    error = "the tensor-core kernel needs whole warps, got " +
+            std::to_string(spec.threads) + " threads";
+    return failure();
+  }
+  if (spec.tileK % kMmaK != 0) {
+    error = "the tensor-core kernel needs tile_k to be a multiple of 16 "
+            "(mma.sync.m16n8k16), got " +
+            std::to_string(spec.tileK);
+    return failure();
+  }
+  int64_t warps = spec.threads / kWarp;
+  double best = 0;
+  warpsM = warpsN = 0;
+  for (int64_t wm = 1; wm <= warps; ++wm) {
+    if (warps % wm != 0)
+      continue;
+    int64_t wn = warps / wm;
+    if (spec.tileM % (wm * kMmaM) != 0 || spec.tileN % (wn * kMmaN) != 0)
+      continue;
+    // ldmatrix loads per mma of a warp tile of mt x nt mma tiles.
+    int64_t mt = spec.tileM / wm / kMmaM, nt = spec.tileN / wn / kMmaN;
+    double loads = static_cast<double>(mt + nt) / static_cast<double>(mt * nt);
+    if (warpsM == 0 || loads < best) {
+      best = loads;
+      warpsM = wm;
+      warpsN = wn;
+    }
+  }
+  if (warpsM == 0) {
+    error = "no layout of " + std::to_string(warps) + " warps covers a " +
+            std::to_string(spec.tileM) + "x" + std::to_string(spec.tileN) +
+            " tile with 16x8 mma tiles";
+    return failure();
+  }
+  return success();
+}
+
+int64_t mlir::dnn::getGemmSharedBytes(const GemmKernelSpec &spec) {
+  if (usesTensorCores(spec))
+    return (spec.tileM + spec.tileN) * (spec.tileK + kSharedRowPad) *
+           static_cast<int64_t>(spec.elementType.getIntOrFloatBitWidth() / 8);
+  return (spec.tileM + spec.tileN) * spec.tileK * 4;
+}
+
 GemmKernelSpec mlir::dnn::getConvGemmSpec(const ConvGeometry &conv) {
   GemmKernelSpec spec;
   spec.m = conv.batch * conv.outH * conv.outW;
@@ -84,14 +152,14 @@ GemmLaunch mlir::dnn::getGemmLaunch(const GemmKernelSpec &spec) {
 }
 
 /// The type of C in its final layout (NCHW for a convolution).
-static MemRefType outputType(const GemmKernelSpec &spec, Type f32) {
+static MemRefType outputType(const GemmKernelSpec &spec, Type element) {
   if (const std::optional<ConvGeometry> &conv = spec.conv)
     return MemRefType::get(
         {conv->batch, conv->filters * conv->groups, conv->outH, conv->outW},
-        f32);
+        element);
   if (spec.batch > 1)
-    return MemRefType::get({spec.batch, spec.m, spec.n}, f32);
-  return MemRefType::get({spec.m, spec.n}, f32);
+    return MemRefType::get({spec.batch, spec.m, spec.n}, element);
+  return MemRefType::get({spec.m, spec.n}, element);
 }
 
 /// Where C(mi, ni) of GEMM `g` lives in C's final layout.
@@ -109,8 +177,9 @@ static SmallVector<Value> outputIndex(IndexBuilder &ix,
 }
 
 /// The bias: one value per output channel (all groups' for a convolution).
-static MemRefType biasType(const GemmKernelSpec &spec, Type f32) {
-  return MemRefType::get({spec.n * (spec.conv ? spec.conv->groups : 1)}, f32);
+static MemRefType biasType(const GemmKernelSpec &spec, Type element) {
+  return MemRefType::get({spec.n * (spec.conv ? spec.conv->groups : 1)},
+                         element);
 }
 
 /// Where GEMM `g`'s column `ni` finds its bias.
@@ -122,10 +191,10 @@ static Value biasIndex(IndexBuilder &ix, const GemmKernelSpec &spec, Value g,
 /// A matmul operand's type: [batch, rows, cols] unless shared by all the
 /// GEMMs (or batch is 1).
 static MemRefType matrixType(const GemmKernelSpec &spec, bool broadcast,
-                             int64_t rows, int64_t cols, Type f32) {
+                             int64_t rows, int64_t cols, Type element) {
   if (spec.batch > 1 && !broadcast)
-    return MemRefType::get({spec.batch, rows, cols}, f32);
-  return MemRefType::get({rows, cols}, f32);
+    return MemRefType::get({spec.batch, rows, cols}, element);
+  return MemRefType::get({rows, cols}, element);
 }
 
 /// The checks both kernels share.
@@ -146,21 +215,81 @@ static LogicalResult verifySpec(Location loc, StringRef name,
   return success();
 }
 
-/// C's value from the accumulated `v` of GEMM `g`, column `ni`, stored at
-/// `at`: + bias, + residual, activation.
+/// `v` as f32 (16-bit floats extended).
+static Value toF32(OpBuilder &builder, Location loc, Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(builder, loc, builder.getF32Type(), v);
+}
+
+/// The f32 `v` rounded to `type` (nothing for f32).
+static Value roundTo(OpBuilder &builder, Location loc, Value v, Type type) {
+  if (type.isF32())
+    return v;
+  return arith::TruncFOp::create(builder, loc, type, v);
+}
+
+/// C's value (of `type`) from the f32 accumulated `v` of GEMM `g`, column
+/// `ni`, stored at `at`: + bias, + residual, activation. A 16-bit result is
+/// rounded after each step, as the op by op reference rounds each op's.
 static Value epilogue(OpBuilder &builder, Location loc, IndexBuilder &ix,
-                      const GemmKernelSpec &spec, Value v, Value bias,
-                      Value residual, Value g, Value ni, ValueRange at) {
+                      const GemmKernelSpec &spec, Type type, Value v,
+                      Value bias, Value residual, Value g, Value ni,
+                      ValueRange at) {
   if (bias)
     v = arith::AddFOp::create(
         builder, loc, v,
-        memref::LoadOp::create(builder, loc, bias, biasIndex(ix, spec, g, ni)));
+        toF32(builder, loc,
+              memref::LoadOp::create(builder, loc, bias,
+                                     biasIndex(ix, spec, g, ni))));
   if (residual)
-    v = arith::AddFOp::create(builder, loc, v,
-                              memref::LoadOp::create(builder, loc, residual, at));
+    v = arith::AddFOp::create(
+        builder, loc, toF32(builder, loc, roundTo(builder, loc, v, type)),
+        toF32(builder, loc, memref::LoadOp::create(builder, loc, residual, at)));
   if (spec.activation)
-    v = buildActivation(builder, loc, *spec.activation, v);
-  return v;
+    v = buildActivation(builder, loc, *spec.activation,
+                        toF32(builder, loc, roundTo(builder, loc, v, type)));
+  return roundTo(builder, loc, v, type);
+}
+
+/// The element type of A, B, bias, residual and C.
+static Type elementTypeOf(const GemmKernelSpec &spec, Builder &builder) {
+  return spec.elementType ? spec.elementType : builder.getF32Type();
+}
+
+/// One mma.sync.m16n8k16 with f32 accumulators: `acc` (4 values) +=
+/// A fragment `a` (4 registers of two 16-bit values) * B fragment `b` (2).
+static void mma(OpBuilder &builder, Location loc, Type element,
+                ArrayRef<Value> a, ArrayRef<Value> b,
+                MutableArrayRef<Value> acc) {
+  MLIRContext *ctx = builder.getContext();
+  Type f32 = builder.getF32Type();
+  NVVM::MMATypes ptx =
+      element.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  auto result = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  auto op = NVVM::MmaOp::create(
+      builder, loc, result, a, b, acc, {kMmaM, kMmaN, kMmaK},
+      /*b1Op=*/std::nullopt, /*intOverflow=*/std::nullopt,
+      std::array<NVVM::MMATypes, 2>{ptx, ptx},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  for (int64_t e = 0; e < 4; ++e)
+    acc[e] = LLVM::ExtractValueOp::create(builder, loc, op.getRes(), e);
+}
+
+/// The registers of an ldmatrix result (vector<N x 2 x T>) as mma.sync
+/// takes them: vector<2xf16> for f16, the two bf16 packed in an i32.
+static SmallVector<Value> fragmentRegisters(OpBuilder &builder, Location loc,
+                                            Value fragment, int64_t count) {
+  SmallVector<Value> regs;
+  for (int64_t r = 0; r < count; ++r) {
+    Value pair = vector::ExtractOp::create(builder, loc, fragment,
+                                           ArrayRef<int64_t>{r});
+    if (cast<VectorType>(pair.getType()).getElementType().isBF16())
+      pair = LLVM::BitcastOp::create(builder, loc, builder.getI32Type(), pair);
+    regs.push_back(pair);
+  }
+  return regs;
 }
 
 FailureOr<gpu::GPUFuncOp>
@@ -169,9 +298,18 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                            const GemmKernelSpec &spec) {
   if (failed(verifySpec(loc, name, spec)))
     return failure();
-  int64_t tm = 0, tn = 0;
+  Type element = elementTypeOf(spec, builder);
+  if (!element.isF32() && !usesTensorCores(spec))
+    return emitError(loc) << "GEMM kernel '" << name
+                          << "': no kernel for element type " << element
+                          << " (f32, f16 or bf16)";
+  const bool tensorCores = usesTensorCores(spec);
+  // SIMT: a tm x tn register tile per thread. Tensor cores: a grid of
+  // warpsM x warpsN warps, each with mt x nt mma tiles.
+  int64_t tm = 0, tn = 0, warpsM = 0, warpsN = 0;
   std::string error;
-  if (failed(getRegisterTile(spec, tm, tn, error)))
+  if (failed(tensorCores ? getWarpTile(spec, warpsM, warpsN, error)
+                         : getRegisterTile(spec, tm, tn, error)))
     return emitError(loc) << "GEMM kernel '" << name << "': " << error;
   const int64_t bm = spec.tileM, bn = spec.tileN, bk = spec.tileK,
                 threads = spec.threads;
@@ -188,22 +326,22 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   if (conv) {
     aType = MemRefType::get({conv->batch, conv->channels * conv->groups,
                              conv->height, conv->width},
-                            f32);
+                            element);
     bType = MemRefType::get({conv->filters * conv->groups, conv->channels,
                              conv->kernelH, conv->kernelW},
-                            f32);
+                            element);
   } else {
-    aType = matrixType(spec, spec.broadcastA, spec.m, spec.k, f32);
+    aType = matrixType(spec, spec.broadcastA, spec.m, spec.k, element);
     bType = spec.transposeB
-                ? matrixType(spec, spec.broadcastB, spec.n, spec.k, f32)
-                : matrixType(spec, spec.broadcastB, spec.k, spec.n, f32);
+                ? matrixType(spec, spec.broadcastB, spec.n, spec.k, element)
+                : matrixType(spec, spec.broadcastB, spec.k, spec.n, element);
   }
-  // With split-K, C is the workspace of partial sums and the bias waits for
-  // the reduction.
+  // With split-K, C is the f32 workspace of partial sums and the bias waits
+  // for the reduction.
   bool split = spec.splitK > 1;
   cType = split ? MemRefType::get({spec.batch * spec.splitK, spec.m, spec.n},
                                   f32)
-                : outputType(spec, f32);
+                : outputType(spec, element);
   // A matmul operand with a batch dim is indexed by the GEMM first.
   bool batchedA = !conv && spec.batch > 1 && !spec.broadcastA;
   bool batchedB = !conv && spec.batch > 1 && !spec.broadcastB;
@@ -212,16 +350,26 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   bool withResidual = spec.residual && !split;
   SmallVector<Type> args = {aType, bType};
   if (withBias)
-    args.push_back(biasType(spec, f32));
+    args.push_back(biasType(spec, element));
   if (withResidual)
-    args.push_back(outputType(spec, f32));
+    args.push_back(outputType(spec, element));
   args.push_back(cType);
   auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
-  // Shared tiles, k-major so a thread's TM (TN) operands are contiguous.
-  auto aTile = MemRefType::get({bk, bm}, f32, MemRefLayoutAttrInterface{},
-                               workgroup);
-  auto bTile = MemRefType::get({bk, bn}, f32, MemRefLayoutAttrInterface{},
-                               workgroup);
+  // Shared tiles. SIMT: k-major ([k][m], [k][n]), so a thread's TM (TN)
+  // operands are contiguous. Tensor cores: k contiguous ([m][k], [n][k]),
+  // the row-major A and column-major B fragments ldmatrix reads, rows padded.
+  MemRefType aTile, bTile;
+  if (tensorCores) {
+    aTile = MemRefType::get({bm, bk + kSharedRowPad}, element,
+                            MemRefLayoutAttrInterface{}, workgroup);
+    bTile = MemRefType::get({bn, bk + kSharedRowPad}, element,
+                            MemRefLayoutAttrInterface{}, workgroup);
+  } else {
+    aTile = MemRefType::get({bk, bm}, f32, MemRefLayoutAttrInterface{},
+                            workgroup);
+    bTile = MemRefType::get({bk, bn}, f32, MemRefLayoutAttrInterface{},
+                            workgroup);
+  }
 
   OpBuilder::InsertionGuard guard(builder);
   auto func = createKernel(builder, loc, module, name, args,
@@ -234,13 +382,27 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   Value c = entry.getArgument(args.size() - 1);
   Value as = func.getWorkgroupAttributions()[0];
   Value bs = func.getWorkgroupAttributions()[1];
+  // ldmatrix and the 16-byte stores need 16-byte aligned rows.
+  for (unsigned i = 0; i < 2; ++i)
+    func.setWorkgroupAttributionAttr(i, LLVM::LLVMDialect::getAlignAttrName(),
+                                     builder.getI64IntegerAttr(16));
+  // Stores a staged element: (row of the tile, k).
+  auto stageA = [&](Value v, Value r, Value q) {
+    memref::StoreOp::create(builder, loc, v, as,
+                            tensorCores ? ValueRange{r, q} : ValueRange{q, r});
+  };
+  auto stageB = [&](Value v, Value kk, Value nn) {
+    memref::StoreOp::create(builder, loc, v, bs,
+                            tensorCores ? ValueRange{nn, kk}
+                                        : ValueRange{kk, nn});
+  };
 
   Value tid = gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x);
   Value blockM = ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::y), bm);
   Value blockN = ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x), bn);
-  Value row = ix.mul(ix.div(tid, bn / tn), tm); // first row of the thread's tile
-  Value col = ix.mul(ix.rem(tid, bn / tn), tn);
   Value zero = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0));
+  Value elementZero = arith::ConstantOp::create(
+      builder, loc, builder.getFloatAttr(element, 0));
   // Grid z enumerates (GEMM g, split s), s fastest.
   Value gridZ = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::z);
   Value group = split ? ix.div(gridZ, spec.splitK) : gridZ;
@@ -273,7 +435,7 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
         at.insert(at.begin(), group);
     }
     Value v = memref::LoadOp::create(builder, loc, a, at);
-    return arith::SelectOp::create(builder, loc, inside, v, zero);
+    return arith::SelectOp::create(builder, loc, inside, v, elementZero);
   };
   auto loadB = [&](Value ki, Value ni) -> Value {
     Value inside = ix.both(ix.lt(ki, spec.k), ix.lt(ni, spec.n));
@@ -291,26 +453,60 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
         at.insert(at.begin(), group);
     }
     Value v = memref::LoadOp::create(builder, loc, bMat, at);
-    return arith::SelectOp::create(builder, loc, inside, v, zero);
+    return arith::SelectOp::create(builder, loc, inside, v, elementZero);
   };
-  // Stages `count` elements with all threads; element `idx` goes through
-  // `stage` (a partial last round is guarded).
-  auto cooperative = [&](int64_t count, function_ref<void(Value)> stage) {
+  // Stages a [slow][fast] block of `count` elements with all threads:
+  // element tid + l * threads goes through `stage(slow, fast)` (a partial
+  // last round is guarded). In the tensor-core kernel, when `fast` divides
+  // the thread count, a thread's fast coordinate is the same in every round,
+  // so what depends on it alone (a convolution's output pixel) is computed
+  // once: ResNet's 7x7 stem then takes 149 registers instead of 174. (The
+  // SIMT kernels keep the per-element form: ptxas spills the SIMT stem
+  // with the other.)
+  auto cooperative = [&](int64_t count, int64_t fast,
+                         function_ref<void(Value, Value)> stage) {
     int64_t rounds = llvm::divideCeil(count, threads);
+    bool fixed = tensorCores && threads % fast == 0;
+    Value fastOf = fixed ? ix.rem(tid, fast) : Value();
+    Value slowOf = fixed ? ix.div(tid, fast) : Value();
     for (int64_t l = 0; l < rounds; ++l) {
       Value idx = ix.add(tid, l * threads);
+      auto emit = [&] {
+        if (fixed)
+          stage(ix.add(slowOf, l * (threads / fast)), fastOf);
+        else
+          stage(ix.div(idx, fast), ix.rem(idx, fast));
+      };
       if ((l + 1) * threads <= count) {
-        stage(idx);
+        emit();
         continue;
       }
       auto inTile = scf::IfOp::create(builder, loc, ix.lt(idx, count));
       OpBuilder::InsertionGuard g(builder);
       builder.setInsertionPointToStart(inTile.thenBlock());
-      stage(idx);
+      emit();
     }
   };
 
-  SmallVector<Value> init(tm * tn, zero);
+  // Where each thread's accumulators sit in the CTA tile. SIMT: rows
+  // row + i, columns col + j. Tensor cores: warp (wr, wc) covers rows
+  // warpRow + [0, wtm) and columns warpCol + [0, wtn); lane l holds, of
+  // each 16x8 mma tile, rows l/4 and l/4 + 8, columns 2 (l%4) + {0, 1}.
+  const int64_t wtm = tensorCores ? bm / warpsM : 0,
+                wtn = tensorCores ? bn / warpsN : 0;
+  const int64_t mt = wtm / kMmaM, nt = wtn / kMmaN;
+  Value row, col, warpRow, warpCol, lane;
+  if (tensorCores) {
+    lane = ix.rem(tid, kWarp);
+    Value warp = ix.div(tid, kWarp);
+    warpRow = ix.mul(ix.div(warp, warpsN), wtm);
+    warpCol = ix.mul(ix.rem(warp, warpsN), wtn);
+  } else {
+    row = ix.mul(ix.div(tid, bn / tn), tm);
+    col = ix.mul(ix.rem(tid, bn / tn), tn);
+  }
+  int64_t accumulators = tensorCores ? mt * nt * 4 : tm * tn;
+  SmallVector<Value> init(accumulators, zero);
   // This CTA's K range: all of K, or its split's (grid z).
   Value kBegin = ix.c(0), kEnd = ix.c(spec.k);
   if (split) {
@@ -319,69 +515,173 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                                   ix.add(kBegin, getKPerSplit(spec)),
                                   ix.c(spec.k));
   }
+  // ldmatrix row addresses: lanes 0-15 give rows 0-15 of the A fragment at
+  // k 0, lanes 16-31 the same rows at k 8 (x4: four 8x8 matrices, a0..a3
+  // of mma.sync); lanes 0-7 give rows n 0-7 of B at k 0, lanes 8-15 at
+  // k 8 (x2; lanes 16-31 repeat them, unused).
+  Value aFragRow, aFragK, bFragRow, bFragK;
+  if (tensorCores) {
+    aFragRow = ix.add(warpRow, ix.rem(lane, 16));
+    aFragK = ix.mul(ix.div(lane, 16), 8);
+    bFragRow = ix.add(warpCol, ix.rem(lane, 8));
+    bFragK = ix.mul(ix.rem(ix.div(lane, 8), 2), 8);
+  }
+  // Tensor cores: operands whose k is contiguous in memory (a row-major A,
+  // B as [n, k]) are staged 16 bytes at a time when K keeps those vectors
+  // aligned (K % 8 == 0: every buffer starts 256-byte aligned) and whole
+  // (k0 and tile_k are multiples of 8). A convolution's weight is read as
+  // its [filters, channels * kh * kw] matrix.
+  const bool vectorK = tensorCores && spec.k % kVector == 0;
+  const bool vectorA = vectorK && !conv;
+  const bool vectorB = vectorK && (spec.transposeB || conv);
+  Value bRows = bMat;
+  if (vectorB && conv) {
+    int64_t rows = spec.n * spec.batch;
+    bRows = memref::ReinterpretCastOp::create(
+        builder, loc, MemRefType::get({rows, spec.k}, element), bMat,
+        /*offset=*/0, ArrayRef<int64_t>{rows, spec.k},
+        ArrayRef<int64_t>{spec.k, 1});
+  }
+  auto vectorType = VectorType::get({kVector}, element);
+  Value zeroVector = arith::ConstantOp::create(
+      builder, loc, DenseElementsAttr::get(vectorType,
+                                           builder.getFloatAttr(element, 0)));
+  // tile[at] = inside ? src[clamped] : 0, eight elements.
+  auto stageVector = [&](Value src, ArrayRef<Value> clamped, Value inside,
+                         Value tile, ArrayRef<Value> at) {
+    Value v = vector::LoadOp::create(builder, loc, vectorType, src, clamped,
+                                     /*nontemporal=*/false,
+                                     llvm::MaybeAlign(kVectorBytes));
+    v = arith::SelectOp::create(builder, loc, inside, v, zeroVector);
+    vector::StoreOp::create(builder, loc, v, tile, at, /*nontemporal=*/false,
+                            llvm::MaybeAlign(kVectorBytes));
+  };
   auto loop = scf::ForOp::create(builder, loc, kBegin, kEnd, ix.c(bk), init);
   builder.setInsertionPointToStart(loop.getBody());
   Value k0 = loop.getInductionVar();
-  // Stage A[blockM : +bm, k0 : +bk] into as[k][m], consecutive threads on
-  // A's contiguous dim: k for a row-major A, m (the output pixels) for a
-  // convolution's input.
-  cooperative(bm * bk, [&](Value idx) {
-    Value r = conv ? ix.rem(idx, bm) : ix.div(idx, bk);
-    Value q = conv ? ix.div(idx, bm) : ix.rem(idx, bk);
-    Value v = loadA(ix.add(blockM, r), ix.add(k0, q));
-    memref::StoreOp::create(builder, loc, v, as, ValueRange{q, r});
-  });
-  // Stage B[k0 : +bk, blockN : +bn] into bs[k][n], consecutive threads on
-  // B's contiguous dim: k when B is [n, k] (linear, convolution), else n.
-  cooperative(bk * bn, [&](Value idx) {
+  // Stage A[blockM : +bm, k0 : +bk], consecutive threads on A's contiguous
+  // dim: k for a row-major A, m (the output pixels) for a convolution's
+  // input.
+  if (vectorA) {
+    cooperative(bm * bk / kVector, bk / kVector, [&](Value r, Value q) {
+      q = ix.mul(q, kVector);
+      Value mi = ix.add(blockM, r), ki = ix.add(k0, q);
+      SmallVector<Value> at = {ix.min(mi, spec.m - 1),
+                               ix.min(ki, spec.k - kVector)};
+      if (batchedA)
+        at.insert(at.begin(), group);
+      stageVector(a, at, ix.both(ix.lt(mi, spec.m), ix.lt(ki, spec.k)), as,
+                  {r, q});
+    });
+  } else {
+    cooperative(bm * bk, conv ? bm : bk, [&](Value slow, Value fast) {
+      Value r = conv ? fast : slow, q = conv ? slow : fast;
+      stageA(loadA(ix.add(blockM, r), ix.add(k0, q)), r, q);
+    });
+  }
+  // Stage B[k0 : +bk, blockN : +bn], consecutive threads on B's contiguous
+  // dim: k when B is [n, k] (linear, convolution), else n.
+  if (vectorB) {
+    cooperative(bn * bk / kVector, bk / kVector, [&](Value nn, Value kk) {
+      kk = ix.mul(kk, kVector);
+      Value ni = ix.add(blockN, nn), ki = ix.add(k0, kk);
+      Value n = ix.min(ni, spec.n - 1);
+      SmallVector<Value> at = {conv ? ix.add(ix.mul(group, spec.n), n) : n,
+                               ix.min(ki, spec.k - kVector)};
+      if (batchedB)
+        at.insert(at.begin(), group);
+      stageVector(bRows, at, ix.both(ix.lt(ni, spec.n), ix.lt(ki, spec.k)),
+                  bs, {nn, kk});
+    });
+  } else {
     bool alongK = spec.transposeB || conv;
-    Value kk = alongK ? ix.rem(idx, bk) : ix.div(idx, bn);
-    Value nn = alongK ? ix.div(idx, bk) : ix.rem(idx, bn);
-    Value v = loadB(ix.add(k0, kk), ix.add(blockN, nn));
-    memref::StoreOp::create(builder, loc, v, bs, ValueRange{kk, nn});
-  });
+    cooperative(bk * bn, alongK ? bk : bn, [&](Value slow, Value fast) {
+      Value kk = alongK ? fast : slow, nn = alongK ? slow : fast;
+      stageB(loadB(ix.add(k0, kk), ix.add(blockN, nn)), kk, nn);
+    });
+  }
   gpu::BarrierOp::create(builder, loc);
-  // acc[i][j] += as[k][row + i] * bs[k][col + j] over the slice.
   SmallVector<Value> acc(loop.getRegionIterArgs());
-  for (int64_t kk = 0; kk < bk; ++kk) {
-    SmallVector<Value> ra, rb;
-    for (int64_t i = 0; i < tm; ++i)
-      ra.push_back(memref::LoadOp::create(builder, loc, as,
-                                          ValueRange{ix.c(kk), ix.add(row, i)}));
-    for (int64_t j = 0; j < tn; ++j)
-      rb.push_back(memref::LoadOp::create(builder, loc, bs,
-                                          ValueRange{ix.c(kk), ix.add(col, j)}));
-    // a * b + acc, contractible into one fma.rn.f32 (math.fma would become
-    // a libdevice call).
-    auto contract = arith::FastMathFlagsAttr::get(
-        ctx, arith::FastMathFlags::contract);
-    for (int64_t i = 0; i < tm; ++i)
-      for (int64_t j = 0; j < tn; ++j) {
-        Value p = arith::MulFOp::create(builder, loc, ra[i], rb[j], contract);
-        acc[i * tn + j] =
-            arith::AddFOp::create(builder, loc, p, acc[i * tn + j], contract);
+  if (tensorCores) {
+    // For each 16-deep step of the slice: the warp's mt A fragments and nt
+    // B fragments, then its mt x nt mma tiles.
+    auto aFragType = VectorType::get({4, 2}, element);
+    auto bFragType = VectorType::get({2, 2}, element);
+    for (int64_t ks = 0; ks < bk; ks += kMmaK) {
+      SmallVector<SmallVector<Value>> fa, fb;
+      for (int64_t i = 0; i < mt; ++i) {
+        Value f = nvgpu::LdMatrixOp::create(
+            builder, loc, aFragType, as,
+            ValueRange{ix.add(aFragRow, i * kMmaM), ix.add(aFragK, ks)},
+            /*transpose=*/false, /*numTiles=*/4);
+        fa.push_back(fragmentRegisters(builder, loc, f, 4));
       }
+      for (int64_t j = 0; j < nt; ++j) {
+        Value f = nvgpu::LdMatrixOp::create(
+            builder, loc, bFragType, bs,
+            ValueRange{ix.add(bFragRow, j * kMmaN), ix.add(bFragK, ks)},
+            /*transpose=*/false, /*numTiles=*/2);
+        fb.push_back(fragmentRegisters(builder, loc, f, 2));
+      }
+      for (int64_t i = 0; i < mt; ++i)
+        for (int64_t j = 0; j < nt; ++j)
+          mma(builder, loc, element, fa[i], fb[j],
+              MutableArrayRef<Value>(acc).slice((i * nt + j) * 4, 4));
+    }
+  } else {
+    // acc[i][j] += as[k][row + i] * bs[k][col + j] over the slice.
+    for (int64_t kk = 0; kk < bk; ++kk) {
+      SmallVector<Value> ra, rb;
+      for (int64_t i = 0; i < tm; ++i)
+        ra.push_back(memref::LoadOp::create(
+            builder, loc, as, ValueRange{ix.c(kk), ix.add(row, i)}));
+      for (int64_t j = 0; j < tn; ++j)
+        rb.push_back(memref::LoadOp::create(
+            builder, loc, bs, ValueRange{ix.c(kk), ix.add(col, j)}));
+      // a * b + acc, contractible into one fma.rn.f32 (math.fma would
+      // become a libdevice call).
+      auto contract =
+          arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::contract);
+      for (int64_t i = 0; i < tm; ++i)
+        for (int64_t j = 0; j < tn; ++j) {
+          Value p = arith::MulFOp::create(builder, loc, ra[i], rb[j], contract);
+          acc[i * tn + j] =
+              arith::AddFOp::create(builder, loc, p, acc[i * tn + j], contract);
+        }
+    }
   }
   gpu::BarrierOp::create(builder, loc);
   scf::YieldOp::create(builder, loc, acc);
 
-  // Epilogue: bias, then the in-bounds outputs.
+  // Epilogue: each accumulator at CTA-tile offset (r, q), if inside C.
   builder.setInsertionPointAfter(loop);
-  for (int64_t i = 0; i < tm; ++i) {
-    Value r = ix.add(ix.add(blockM, row), i);
-    for (int64_t j = 0; j < tn; ++j) {
-      Value q = ix.add(ix.add(blockN, col), j);
-      auto inside = scf::IfOp::create(builder, loc,
-                                      ix.both(ix.lt(r, spec.m), ix.lt(q, spec.n)));
-      OpBuilder::InsertionGuard g(builder);
-      builder.setInsertionPointToStart(inside.thenBlock());
-      Value v = loop.getResult(i * tn + j);
-      SmallVector<Value> at = split ? SmallVector<Value>{gridZ, r, q}
-                                    : outputIndex(ix, spec, group, r, q);
-      if (!split)
-        v = epilogue(builder, loc, ix, spec, v, bias, residual, group, q, at);
-      memref::StoreOp::create(builder, loc, v, c, at);
-    }
+  auto store = [&](Value v, Value r, Value q) {
+    r = ix.add(blockM, r);
+    q = ix.add(blockN, q);
+    auto inside = scf::IfOp::create(builder, loc,
+                                    ix.both(ix.lt(r, spec.m), ix.lt(q, spec.n)));
+    OpBuilder::InsertionGuard g(builder);
+    builder.setInsertionPointToStart(inside.thenBlock());
+    SmallVector<Value> at = split ? SmallVector<Value>{gridZ, r, q}
+                                  : outputIndex(ix, spec, group, r, q);
+    if (!split)
+      v = epilogue(builder, loc, ix, spec, element, v, bias, residual, group,
+                   q, at);
+    memref::StoreOp::create(builder, loc, v, c, at);
+  };
+  if (tensorCores) {
+    Value laneRow = ix.add(warpRow, ix.div(lane, 4));
+    Value laneCol = ix.add(warpCol, ix.mul(ix.rem(lane, 4), 2));
+    for (int64_t i = 0; i < mt; ++i)
+      for (int64_t j = 0; j < nt; ++j)
+        for (int64_t e = 0; e < 4; ++e)
+          store(loop.getResult((i * nt + j) * 4 + e),
+                ix.add(laneRow, i * kMmaM + (e / 2) * 8),
+                ix.add(laneCol, j * kMmaN + e % 2));
+  } else {
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j)
+        store(loop.getResult(i * tn + j), ix.add(row, i), ix.add(col, j));
   }
   gpu::ReturnOp::create(builder, loc);
   return func;
@@ -397,13 +697,14 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
     return emitError(loc) << "split-K reduction '" << name
                           << "' needs split-k > 1";
   Type f32 = builder.getF32Type();
+  Type element = elementTypeOf(spec, builder);
   SmallVector<Type> args = {
       MemRefType::get({spec.batch * spec.splitK, spec.m, spec.n}, f32)};
   if (spec.bias)
-    args.push_back(biasType(spec, f32));
+    args.push_back(biasType(spec, element));
   if (spec.residual)
-    args.push_back(outputType(spec, f32));
-  args.push_back(outputType(spec, f32));
+    args.push_back(outputType(spec, element));
+  args.push_back(outputType(spec, element));
 
   OpBuilder::InsertionGuard guard(builder);
   auto func = createKernel(builder, loc, module, name, args, TypeRange{},
@@ -434,7 +735,8 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
         memref::LoadOp::create(builder, loc, ws,
                                ValueRange{ix.add(first, s), mi, ni}));
   SmallVector<Value> at = outputIndex(ix, spec, g, mi, ni);
-  sum = epilogue(builder, loc, ix, spec, sum, bias, residual, g, ni, at);
+  sum = epilogue(builder, loc, ix, spec, element, sum, bias, residual, g, ni,
+                 at);
   memref::StoreOp::create(builder, loc, sum, out, at);
   builder.setInsertionPointAfter(inside);
   gpu::ReturnOp::create(builder, loc);

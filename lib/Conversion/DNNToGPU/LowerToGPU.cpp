@@ -52,6 +52,11 @@ MemRefType memrefOf(Type tensor) {
   return MemRefType::get(type.getShape(), type.getElementType());
 }
 
+/// The element types with GPU kernels.
+bool isKernelElementType(Type type) {
+  return type.isF32() || type.isF16() || type.isBF16();
+}
+
 int64_t bytesOf(ShapedType type) {
   return type.getNumElements() *
          static_cast<int64_t>(type.getElementTypeBitWidth() / 8);
@@ -197,11 +202,22 @@ LogicalResult FunctionLowering::check() {
         return op->emitOpError("dnn-lower-to-gpu needs static tensor shapes, "
                                "got ")
                << type;
-      if (!tensor.getElementType().isF32())
-        return op->emitOpError("dnn-lower-to-gpu lowers f32 tensors only so "
-                               "far (no f16/bf16 kernels yet), got ")
+      if (!isKernelElementType(tensor.getElementType()))
+        return op->emitOpError("dnn-lower-to-gpu has kernels for f32, f16 "
+                               "and bf16 tensors, got ")
                << type;
     }
+    // The tensor-core GEMM issues mma.sync.m16n8k16 (sm_80 and newer).
+    if (isa<GemmOpInterface>(op) &&
+        !cast<ShapedType>(op->getResult(0).getType()).getElementType().isF32())
+      if (auto module = op->getParentOfType<ModuleOp>())
+        if (auto target = module->getAttrOfType<GPUTargetAttr>(
+                DNNDialect::kTargetAttrName);
+            target && target.getComputeCapability() < 80)
+          return op->emitOpError("dnn-lower-to-gpu: f16/bf16 GEMMs run on "
+                                 "the tensor-core kernel (mma.sync.m16n8k16), "
+                                 "which needs sm_80 or newer; the target '")
+                 << target.getName() << "' is " << target.getArch();
     if (isa<GemmOpInterface>(op) &&
         !op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName))
       return op->emitOpError("has no #dnn.mapping: run dnn-assign-mapping "
@@ -216,9 +232,9 @@ LogicalResult FunctionLowering::check() {
   for (Type type : func.getFunctionType().getInputs())
     if (auto tensor = dyn_cast<RankedTensorType>(type);
         !tensor || !tensor.hasStaticShape() ||
-        !tensor.getElementType().isF32())
-      return func.emitOpError("dnn-lower-to-gpu needs static f32 tensor "
-                              "arguments, got ")
+        !isKernelElementType(tensor.getElementType()))
+      return func.emitOpError("dnn-lower-to-gpu needs static f32, f16 or "
+                              "bf16 tensor arguments, got ")
              << type;
   return success();
 }
@@ -378,7 +394,7 @@ std::string specKey(const GemmKernelSpec &s) {
      << s.broadcastA << s.broadcastB << s.transposeB << s.bias << s.residual
      << " act" << (s.activation ? static_cast<int>(*s.activation) : -1) << " "
      << s.tileM << "x" << s.tileN << "x" << s.tileK << " t" << s.threads
-     << " s" << s.splitK;
+     << " s" << s.splitK << " " << s.elementType;
   if (const std::optional<ConvGeometry> &c = s.conv)
     os << " conv " << c->groups << " " << c->batch << " " << c->channels << " "
        << c->height << " " << c->width << " " << c->filters << " "
@@ -407,6 +423,9 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
   }
   Value out = resultBuffer(b, fused ? fused.getOperation() : op);
   Value c = out;
+  // f32: the SIMT kernel; f16/bf16: the tensor-core kernel.
+  Type element = cast<MemRefType>(out.getType()).getElementType();
+  spec.elementType = element;
   std::string hint;
   if (auto conv = dyn_cast<Conv2DOp>(op)) {
     ArrayRef<int64_t> in = conv.getInput().getType().getShape();
@@ -430,6 +449,7 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
     g.outH = o[2];
     g.outW = o[3];
     spec = getConvGemmSpec(g);
+    spec.elementType = element;
     spec.bias = static_cast<bool>(conv.getBias());
     operands = {buffer(conv.getInput()), buffer(conv.getWeight())};
     if (conv.getBias())
@@ -441,20 +461,18 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
     spec.k = shape.k;
     spec.transposeB = true;
     spec.bias = static_cast<bool>(linear.getBias());
-    Type f32 = b.getF32Type();
     operands = {reshaped(b, loc, buffer(linear.getInput()),
-                         MemRefType::get({shape.m, shape.k}, f32)),
+                         MemRefType::get({shape.m, shape.k}, element)),
                 buffer(linear.getWeight())};
     if (linear.getBias())
       operands.push_back(buffer(linear.getBias()));
-    c = reshaped(b, loc, out, MemRefType::get({shape.m, shape.n}, f32));
+    c = reshaped(b, loc, out, MemRefType::get({shape.m, shape.n}, element));
     hint = "linear";
   } else if (auto matmul = dyn_cast<MatmulOp>(op)) {
     spec.batch = shape.batch;
     spec.m = shape.m;
     spec.n = shape.n;
     spec.k = shape.k;
-    Type f32 = b.getF32Type();
     // Each operand either has the result's batch dims or none that are not
     // 1 (shared by every GEMM); other broadcasts are not lowered yet.
     auto operand = [&](Value v, int64_t rows, int64_t cols,
@@ -469,7 +487,7 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
       SmallVector<int64_t> dims = {rows, cols};
       if (shape.batch > 1 && !broadcast)
         dims.insert(dims.begin(), shape.batch);
-      return reshaped(b, loc, buffer(v), MemRefType::get(dims, f32));
+      return reshaped(b, loc, buffer(v), MemRefType::get(dims, element));
     };
     FailureOr<Value> a = operand(matmul.getLhs(), shape.m, shape.k,
                                  spec.broadcastA);
@@ -481,7 +499,7 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
     SmallVector<int64_t> dims = {shape.m, shape.n};
     if (shape.batch > 1)
       dims.insert(dims.begin(), shape.batch);
-    c = reshaped(b, loc, out, MemRefType::get(dims, f32));
+    c = reshaped(b, loc, out, MemRefType::get(dims, element));
     hint = "matmul";
   } else {
     return op->emitOpError("dnn-lower-to-gpu: no GEMM lowering for this op");
@@ -613,15 +631,15 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
 
   if (auto act = dyn_cast<ActivationOp>(op))
     return elementwise([&](IndexBuilder &, ValueRange in, ArrayRef<Value> at) {
-      Value x = memref::LoadOp::create(kb, loc, in[0], at);
+      Value x = loadF32(kb, loc, in[0], at);
       return buildActivation(kb, loc, act.getKind(), x);
     });
   if (isa<AddOp, MulOp>(op)) {
     bool add = isa<AddOp>(op);
     return elementwise([&](IndexBuilder &ix, ValueRange in, ArrayRef<Value> at) {
-      Value x = memref::LoadOp::create(
+      Value x = loadF32(
           kb, loc, in[0], broadcastIndex(ix, inputTypes[0], at));
-      Value y = memref::LoadOp::create(
+      Value y = loadF32(
           kb, loc, in[1], broadcastIndex(ix, inputTypes[1], at));
       return add ? arith::AddFOp::create(kb, loc, x, y).getResult()
                  : arith::MulFOp::create(kb, loc, x, y).getResult();
@@ -632,7 +650,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
     return elementwise([&](IndexBuilder &, ValueRange in, ArrayRef<Value> at) {
       Value c = at[1];
       auto stat = [&](int i) -> Value {
-        return memref::LoadOp::create(kb, loc, in[i], ValueRange{c});
+        return loadF32(kb, loc, in[i], ValueRange{c});
       };
       // a = scale / sqrt(var + eps), b = offset - mean * a, x * a + b (the
       // reference's order of operations).
@@ -643,7 +661,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
                                                      constant(kb, eps))));
       Value bb = arith::SubFOp::create(
           kb, loc, stat(2), arith::MulFOp::create(kb, loc, stat(3), a));
-      Value x = memref::LoadOp::create(kb, loc, in[0], at);
+      Value x = loadF32(kb, loc, in[0], at);
       return arith::AddFOp::create(kb, loc,
                                    arith::MulFOp::create(kb, loc, x, a), bb)
           .getResult();
@@ -655,7 +673,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
       SmallVector<Value> src(at.size());
       for (auto [i, p] : llvm::enumerate(perm))
         src[p] = at[i];
-      return memref::LoadOp::create(kb, loc, in[0], src).getResult();
+      return loadF32(kb, loc, in[0], src);
     });
   }
   if (auto concat = dyn_cast<ConcatOp>(op)) {
@@ -672,7 +690,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
         SmallVector<Value> src(at);
         Value local = arith::SubIOp::create(kb, loc, at[axis], ix.c(begin));
         src[axis] = ix.clamp(local, size);
-        Value v = memref::LoadOp::create(kb, loc, piece, src);
+        Value v = loadF32(kb, loc, piece, src);
         if (!result) {
           result = v;
         } else {
@@ -708,7 +726,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
           Value ih = ix.sub(ph, pad[0]), iw = ix.sub(pw, pad[1]);
           Value inside = ix.both(ix.within(ih, inShape[2]),
                                  ix.within(iw, inShape[3]));
-          Value v = memref::LoadOp::create(
+          Value v = loadF32(
               kb, loc, in[0],
               ValueRange{at[0], at[1], ix.clamp(ih, inShape[2]),
                          ix.clamp(iw, inShape[3])});
@@ -743,7 +761,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
         OpBuilder::InsertionGuard g(kb);
         kb.setInsertionPointToStart(loop.getBody());
         Value p = loop.getInductionVar();
-        Value v = memref::LoadOp::create(
+        Value v = loadF32(
             kb, loc, in[0],
             ValueRange{at[0], at[1], ix.div(p, w), ix.rem(p, w)});
         scf::YieldOp::create(
@@ -767,7 +785,8 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
       outer *= shape[d];
     for (int64_t d = axis + 1; d < outType.getRank(); ++d)
       inner *= shape[d];
-    auto rows = MemRefType::get({outer, shape[axis], inner}, f32);
+    auto rows =
+        MemRefType::get({outer, shape[axis], inner}, outType.getElementType());
     FailureOr<gpu::GPUFuncOp> fn = kernel(
         opKey(op), hint, [&](StringRef name) -> FailureOr<gpu::GPUFuncOp> {
           return buildSoftmaxKernel(kernelBuilder, loc, kernels, name, rows);
@@ -858,8 +877,7 @@ LogicalResult FunctionLowering::run() {
           return buildElementwiseKernel(
               kernelBuilder, loc, kernels, name, {flat}, flat,
               [&](IndexBuilder &, ValueRange in, ArrayRef<Value> at) {
-                return memref::LoadOp::create(kernelBuilder, loc, in[0], at)
-                    .getResult();
+                return loadF32(kernelBuilder, loc, in[0], at);
               });
         });
     if (failed(fn))

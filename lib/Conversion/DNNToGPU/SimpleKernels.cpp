@@ -15,6 +15,21 @@ int64_t gpukernels::simpleGrid(int64_t elements) {
   return std::max<int64_t>(1, llvm::divideCeil(elements, kSimpleThreads));
 }
 
+Value gpukernels::loadF32(OpBuilder &builder, Location loc, Value memref,
+                          ValueRange at) {
+  Value v = memref::LoadOp::create(builder, loc, memref, at);
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(builder, loc, builder.getF32Type(), v);
+}
+
+/// `v` rounded to `type` if it is not of it already.
+static Value roundTo(OpBuilder &builder, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return arith::TruncFOp::create(builder, loc, type, v);
+}
+
 /// blockIdx.x * 256 + threadIdx.x.
 static Value globalThread(OpBuilder &builder, Location loc, IndexBuilder &ix) {
   Value block = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x);
@@ -61,7 +76,8 @@ gpu::GPUFuncOp gpukernels::buildElementwiseKernel(OpBuilder &builder, Location l
       rest = ix.div(rest, size);
   }
   Block &entry = func.getBody().front();
-  Value v = body(ix, entry.getArguments().drop_back(), at);
+  Value v = roundTo(builder, loc, body(ix, entry.getArguments().drop_back(), at),
+                    out.getElementType());
   memref::StoreOp::create(builder, loc, v, entry.getArguments().back(), at);
   builder.setInsertionPointAfter(inside);
   gpu::ReturnOp::create(builder, loc);
@@ -93,8 +109,8 @@ gpu::GPUFuncOp gpukernels::buildSoftmaxKernel(OpBuilder &builder, Location loc,
                                    ValueRange{init});
     OpBuilder::InsertionGuard g(builder);
     builder.setInsertionPointToStart(loop.getBody());
-    Value x = memref::LoadOp::create(
-        builder, loc, in, ValueRange{o, loop.getInductionVar(), i});
+    Value x = loadF32(builder, loc, in,
+                      ValueRange{o, loop.getInductionVar(), i});
     scf::YieldOp::create(builder, loc,
                          step(loop.getRegionIterArgs()[0], x));
     return loop.getResult(0);
@@ -110,11 +126,14 @@ gpu::GPUFuncOp gpukernels::buildSoftmaxKernel(OpBuilder &builder, Location loc,
   auto loop = scf::ForOp::create(builder, loc, ix.c(0), ix.c(axis), ix.c(1));
   builder.setInsertionPointToStart(loop.getBody());
   ValueRange at{o, loop.getInductionVar(), i};
-  Value x = memref::LoadOp::create(builder, loc, in, at);
+  Value x = loadF32(builder, loc, in, at);
   Value e = math::ExpOp::create(builder, loc,
                                 arith::SubFOp::create(builder, loc, x, max));
-  memref::StoreOp::create(builder, loc,
-                          arith::DivFOp::create(builder, loc, e, sum), out, at);
+  memref::StoreOp::create(
+      builder, loc,
+      roundTo(builder, loc, arith::DivFOp::create(builder, loc, e, sum),
+              type.getElementType()),
+      out, at);
   builder.setInsertionPointAfter(inside);
   gpu::ReturnOp::create(builder, loc);
   return func;

@@ -18,13 +18,19 @@ namespace mlir::dnn::gpukernels {
 /// Threads per CTA of the simple kernels.
 constexpr int64_t kSimpleThreads = 256;
 
-/// Computes one output element from the kernel's inputs (block arguments)
+/// Loads `memref[at]` as f32 (f16/bf16 extended): the simple kernels
+/// compute in f32 and round once when they store, like the CPU reference.
+Value loadF32(OpBuilder &builder, Location loc, Value memref, ValueRange at);
+
+/// Computes one output element (f32, or the output's element type) from
+/// the kernel's inputs (block arguments)
 /// and the element's coordinates in the output.
 using ElementBody =
     function_ref<Value(IndexBuilder &, ValueRange inputs, ArrayRef<Value> at)>;
 
 /// `gpu.func @name(inputs..., out) kernel`: thread i of the grid writes
-/// out[coordinates of i] = body(...), for i below the number of elements.
+/// out[coordinates of i] = body(...) (rounded to out's element type), for i
+/// below the number of elements.
 /// Launch: ceil(elements / 256) x 256.
 gpu::GPUFuncOp buildElementwiseKernel(OpBuilder &builder, Location loc,
                                       gpu::GPUModuleOp module, StringRef name,

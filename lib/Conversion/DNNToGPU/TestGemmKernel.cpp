@@ -31,10 +31,26 @@ struct TestGemmKernelPass
                          << "configuration '" << config << "'";
       return signalPassFailure();
     }
-    if (kernel->tensorCore) {
-      module.emitError() << "dnn-test-gemm-kernel: '" << config
-                         << "' is a tensor-core configuration; only the "
-                         << "f32 SIMT kernels are built so far";
+    MLIRContext *ctx = module.getContext();
+    Type element;
+    if (elementType.empty())
+      element = kernel->tensorCore ? Type(Float16Type::get(ctx))
+                                   : Type(Float32Type::get(ctx));
+    else if (elementType == "f32")
+      element = Float32Type::get(ctx);
+    else if (elementType == "f16")
+      element = Float16Type::get(ctx);
+    else if (elementType == "bf16")
+      element = BFloat16Type::get(ctx);
+    if (!element) {
+      module.emitError() << "dnn-test-gemm-kernel: unknown element type '"
+                         << elementType << "' (f32, f16 or bf16)";
+      return signalPassFailure();
+    }
+    if (kernel->tensorCore == element.isF32()) {
+      module.emitError() << "dnn-test-gemm-kernel: '" << config << "' is a "
+                         << (kernel->tensorCore ? "tensor-core" : "SIMT f32")
+                         << " configuration, not for " << element;
       return signalPassFailure();
     }
     GemmKernelSpec spec;
@@ -80,6 +96,7 @@ struct TestGemmKernelPass
       spec.n = n;
       spec.k = k;
     }
+    spec.elementType = element;
     spec.transposeB = transposeB;
     spec.splitK = splitK;
     spec.bias = bias;

@@ -10,11 +10,11 @@ func.func @no_mapping(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>) -> tensor<4x16x
 
 // -----
 
-// f16 has no kernels yet.
-func.func @half(%x: tensor<4x8xf16>) -> tensor<4x8xf16> {
-  // expected-error @+1 {{lowers f32 tensors only so far}}
-  %y = dnn.activation relu %x : tensor<4x8xf16>
-  return %y : tensor<4x8xf16>
+// f64 has no kernels.
+func.func @double(%x: tensor<4x8xf64>) -> tensor<4x8xf64> {
+  // expected-error @+1 {{has kernels for f32, f16 and bf16 tensors, got 'tensor<4x8xf64>'}}
+  %y = dnn.activation relu %x : tensor<4x8xf64>
+  return %y : tensor<4x8xf64>
 }
 
 // -----

@@ -58,7 +58,7 @@ module attributes {dnn.target = #dnn.gpu<name = "h100-sxm", arch = "sm_90", sms 
 // Kernels: the GEMM staged in shared memory, the others none.
 // CHECK: gpu.module @dnn_kernels
 // It is held to the mapping's occupancy (ctas_per_sm = 4) for ptxas.
-// CHECK: gpu.func @conv2d_0({{.*}}) workgroup({{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 256, 1, 1>, nvvm.minctasm = 4 : i32}
+// CHECK: gpu.func @conv2d_0({{.*}}) workgroup({{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, {{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel attributes {known_block_size = array<i32: 256, 1, 1>, nvvm.minctasm = 4 : i32}
 // CHECK: gpu.func @activation_1(%{{.*}}: memref<1x64x56x56xf32>, %{{.*}}: memref<1x64x56x56xf32>) kernel
 // CHECK: arith.maximumf
 

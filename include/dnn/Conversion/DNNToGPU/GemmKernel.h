@@ -6,6 +6,11 @@
 // memory and each thread accumulates a TM x TN register tile. These are the
 // kernels the performance model's KernelConfig entries describe.
 //
+// f32 GEMMs use a SIMT kernel (FMA on CUDA cores). f16/bf16 GEMMs use a
+// tensor-core kernel: the warps of a CTA split its tile, each warp loads
+// 16x16 A and 16x8 B fragments from shared memory with ldmatrix and issues
+// mma.sync.m16n8k16 with f32 accumulators (sm_80 and newer).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef DNN_CONVERSION_DNNTOGPU_GEMMKERNEL_H
@@ -38,7 +43,7 @@ struct ConvGeometry {
 
 /// What one GEMM kernel computes and how it is tiled.
 struct GemmKernelSpec {
-  /// C[m, n] = sum_k A[m, k] * B[k, n] (+ bias[n]), f32, row-major.
+  /// C[m, n] = sum_k A[m, k] * B[k, n] (+ bias[n]), row-major.
   /// With `conv`, m, n and k must be its implicit GEMM's.
   int64_t m = 0, n = 0, k = 0;
   /// Independent GEMMs of this shape (grid z): a convolution's groups, or a
@@ -57,6 +62,12 @@ struct GemmKernelSpec {
   std::optional<ActivationKind> activation;
   /// The CTA tile and the CTA size (from #dnn.mapping).
   int64_t tileM = 64, tileN = 64, tileK = 16, threads = 256;
+  /// The element type of A, B, bias, residual and C: f32 (or null) for the
+  /// SIMT kernel, f16 or bf16 for the tensor-core kernel. Accumulation and
+  /// the epilogue are f32 either way; a 16-bit result is rounded after the
+  /// bias, after the residual add and after the activation, as the op by op
+  /// reference does. Split-K partial sums are f32.
+  Type elementType;
   /// Split K this many ways (grid z = batch * split_k): each split writes
   /// its partial sums to a workspace [batch * split_k, m, n] (C of the main
   /// kernel, no bias), and a
@@ -73,6 +84,25 @@ int64_t getKPerSplit(const GemmKernelSpec &spec);
 /// `error`) if the tile cannot be covered that way.
 LogicalResult getRegisterTile(const GemmKernelSpec &spec, int64_t &tm,
                               int64_t &tn, std::string &error);
+
+/// True if `spec` is built as the tensor-core kernel (f16/bf16 elements).
+bool usesTensorCores(const GemmKernelSpec &spec);
+
+/// The warp layout of the tensor-core kernel: warpsM x warpsN warps (all
+/// of the CTA's) split the CTA tile into warp tiles that are whole 16x8 mma
+/// tiles, choosing the layout with the fewest fragment loads per mma. Fails
+/// (and says why) if there is none, or tile_k is not a multiple of 16.
+LogicalResult getWarpTile(const GemmKernelSpec &spec, int64_t &warpsM,
+                          int64_t &warpsN, std::string &error);
+
+/// Elements of padding at the end of each row of the tensor-core kernel's
+/// shared tiles ([tile_m][tile_k + pad] and [tile_n][tile_k + pad]): keeps
+/// rows 16-byte aligned for ldmatrix and its eight row reads on distinct
+/// banks.
+constexpr int64_t kSharedRowPad = 8;
+
+/// Bytes of static shared memory the kernel of `spec` allocates.
+int64_t getGemmSharedBytes(const GemmKernelSpec &spec);
 
 /// The kernel's launch: grid (x, y, z = batch * split_k) and block x; with split-K
 /// also the reduction kernel's (one thread per output, 256 per CTA).
