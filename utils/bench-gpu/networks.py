@@ -795,10 +795,54 @@ def _blob(arr) -> str:
     return '"0x04000000' + arr.tobytes().hex().upper() + '"'
 
 
-def layer_module(name: str, p: dict, seed: int, bf16: bool = True) -> str:
-    """A dnn module with one f32 conv2d or linear layer (with bias) whose
-    weights are seeded He-uniform values, rounded to bf16-representable
-    ones if `bf16`."""
+def to_dtype_array(values, dtype: str):
+    """f32 values -> the array that holds them in `dtype`: float32, float16
+    (rounded to nearest even) or, for bf16, the uint16 bit patterns
+    (rounded to nearest even)."""
+    import numpy as np
+    v = np.ascontiguousarray(values, np.float32)
+    if dtype == "f32":
+        return v
+    if dtype == "f16":
+        return v.astype(np.float16)
+    if dtype == "bf16":
+        return (round_to_bf16(v.view("<u4")) >> 16).astype("<u2")
+    raise ValueError(f"no layer cases in {dtype}")
+
+
+def dtype_values(arr, dtype: str):
+    """The inverse of to_dtype_array: float32 values (exact)."""
+    import numpy as np
+    if dtype == "bf16":
+        return (np.asarray(arr).view("<u2").astype("<u4") << 16).view("<f4")
+    return np.asarray(arr).astype(np.float32)
+
+
+def save_npy(path, values, dtype: str) -> None:
+    """f32 values as a .npy of `dtype` that dnn-bench reads: <f4, <f2, or
+    for bf16 the bit patterns as |V2 (how NumPy saves ml_dtypes.bfloat16)."""
+    import numpy as np
+    arr = to_dtype_array(values, dtype)
+    if dtype == "bf16":
+        arr = arr.view("V2")
+    np.save(path, arr)
+
+
+def load_npy_values(path):
+    """A .npy file (f32, f16, f64 or bf16 as V2) as float32 values."""
+    import numpy as np
+    arr = np.load(path)
+    if arr.dtype.kind == "V" and arr.dtype.itemsize == 2:
+        return dtype_values(arr, "bf16")
+    return arr.astype(np.float32)
+
+
+def layer_module(name: str, p: dict, seed: int, bf16: bool = True,
+                 dtype: str = "f32") -> str:
+    """A dnn module with one conv2d or linear layer (with bias) of element
+    type `dtype` (f32, f16 or bf16) whose weights are seeded He-uniform
+    values: rounded to bf16-representable ones if `bf16` (f32 only), to the
+    nearest f16/bf16 otherwise. The values drawn do not depend on `dtype`."""
     import numpy as np
     rng = np.random.default_rng(seed)
     if p["op"] == "conv2d":
@@ -819,19 +863,22 @@ def layer_module(name: str, p: dict, seed: int, bf16: bool = True) -> str:
     fan_in = math.prod(w[1:])
     wv = (rng.uniform(-1, 1, w) * math.sqrt(6.0 / fan_in)).astype(np.float32)
     bv = rng.uniform(-0.1, 0.1, b).astype(np.float32)
-    if bf16:
+    if dtype != "f32":
+        wv, bv = to_dtype_array(wv, dtype), to_dtype_array(bv, dtype)
+    elif bf16:
         wv = round_to_bf16(wv.view("<u4")).view("<f4")
         bv = round_to_bf16(bv.view("<u4")).view("<f4")
+    t = dtype
     return (
         "module {\n"
-        f"  func.func @main(%x: {_tensor(x)}) -> {_tensor(y)} {{\n"
-        f"    %w = dnn.constant dense_resource<{name}.weight> : {_tensor(w)} "
+        f"  func.func @main(%x: {_tensor(x, t)}) -> {_tensor(y, t)} {{\n"
+        f"    %w = dnn.constant dense_resource<{name}.weight> : {_tensor(w, t)} "
         f'loc("{name}.weight")\n'
-        f"    %b = dnn.constant dense_resource<{name}.bias> : {_tensor(b)} "
+        f"    %b = dnn.constant dense_resource<{name}.bias> : {_tensor(b, t)} "
         f'loc("{name}.bias")\n'
-        f"    %y = {head} : ({_tensor(x)}, {_tensor(w)}, {_tensor(b)}) -> "
-        f'{_tensor(y)} loc("{name}")\n'
-        f"    return %y : {_tensor(y)}\n"
+        f"    %y = {head} : ({_tensor(x, t)}, {_tensor(w, t)}, {_tensor(b, t)}) -> "
+        f'{_tensor(y, t)} loc("{name}")\n'
+        f"    return %y : {_tensor(y, t)}\n"
         "  }\n"
         "}\n"
         "{-#\n  dialect_resources: {\n    builtin: {\n"
