@@ -1,18 +1,34 @@
 #!/usr/bin/env python3
 """Writes examples/resnet_block.mlir: a small ResNet basic block plus classifier
 head in the dnn dialect, with seeded random weights stored as dense_resource
-blobs (the form the ONNX importer emits).
+blobs (the form the ONNX importer emits). With --dtype f16 or bf16 the same
+network (the same weights, rounded to nearest) in that element type:
+examples/resnet_block_f16.mlir and examples/resnet_block_bf16.mlir.
 
-    python3 utils/make_example.py [--channels 32] [--size 28] [-o examples/resnet_block.mlir]
+    python3 utils/make_example.py [--channels 32] [--size 28] [--dtype f32]
+        [-o examples/resnet_block.mlir]
 """
 import argparse
 import struct
 import random
 
 
-def blob(values):
-    """dense_resource hex blob: 4-byte alignment header, then little-endian f32."""
-    data = struct.pack("<I", 4) + struct.pack(f"<{len(values)}f", *values)
+def bf16_bits(value):
+    """The bfloat16 nearest to `value` (ties to even), as its 16 bits."""
+    bits = struct.unpack("<I", struct.pack("<f", value))[0]
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) & 0xFFFF
+
+
+def blob(values, dtype="f32"):
+    """dense_resource hex blob: the alignment header (the element size),
+    then the little-endian values."""
+    if dtype == "f32":
+        data = struct.pack("<I", 4) + struct.pack(f"<{len(values)}f", *values)
+    elif dtype == "f16":
+        data = struct.pack("<I", 2) + struct.pack(f"<{len(values)}e", *values)
+    else:
+        data = struct.pack("<I", 2) + struct.pack(
+            f"<{len(values)}H", *(bf16_bits(v) for v in values))
     return "0x" + data.hex().upper()
 
 
@@ -21,8 +37,13 @@ def main():
     ap.add_argument("--channels", type=int, default=32)
     ap.add_argument("--size", type=int, default=28)
     ap.add_argument("--classes", type=int, default=10)
-    ap.add_argument("-o", "--output", default="examples/resnet_block.mlir")
+    ap.add_argument("--dtype", choices=("f32", "f16", "bf16"), default="f32")
+    ap.add_argument("-o", "--output", default=None,
+                    help="default: examples/resnet_block[_DTYPE].mlir")
     args = ap.parse_args()
+    if args.output is None:
+        suffix = "" if args.dtype == "f32" else "_" + args.dtype
+        args.output = f"examples/resnet_block{suffix}.mlir"
     rng = random.Random(0)
     c, s, k = args.channels, args.size, args.classes
     conv_std = (2.0 / (9 * c)) ** 0.5
@@ -47,7 +68,7 @@ def main():
     weight("fc_b", [k], lambda: rng.uniform(-0.1, 0.1))
 
     def ty(shape):
-        return "tensor<" + "x".join(str(d) for d in shape) + "xf32>"
+        return "tensor<" + "x".join(str(d) for d in shape) + "x" + args.dtype + ">"
 
     act = ty([1, c, s, s])
     vec = ty([c])
@@ -55,7 +76,8 @@ def main():
     lines = [
         "// A ResNet basic block (conv-bn-relu-conv-bn + residual, relu) and a",
         "// classifier head, in the dnn dialect. Weights are seeded random values",
-        "// in dense_resource blobs. Regenerate: python3 utils/make_example.py",
+        "// in dense_resource blobs. Regenerate: python3 utils/make_example.py"
+        + ("" if args.dtype == "f32" else f" --dtype {args.dtype}"),
         "module {",
         f"  func.func @main(%x: {act}) -> {ty([1, k])} {{",
     ]
@@ -81,7 +103,8 @@ def main():
         "  dialect_resources: {",
         "    builtin: {",
     ]
-    entries = [f'      {name}: "{blob(vals)}"' for name, (_, vals) in weights.items()]
+    entries = [f'      {name}: "{blob(vals, args.dtype)}"'
+               for name, (_, vals) in weights.items()]
     lines.append(",\n".join(entries))
     lines += ["    }", "  }", "#-}", ""]
     with open(args.output, "w") as f:

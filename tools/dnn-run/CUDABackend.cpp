@@ -89,8 +89,11 @@ CUDAExecutable::run(llvm::ArrayRef<HostTensor *> inputs,
   for (auto [i, t] : llvm::enumerate(inputs)) {
     std::string path = inDir(dir, "in" + llvm::Twine(i) + ".npy");
     const TensorSpec &spec = t->getSpec();
+    // bf16 travels as raw 2-byte void items ('<V2'), as dnn-bench reads it
+    // (NumPy's form of ml_dtypes.bfloat16); the others as floats.
+    char kind = spec.kind == ElementKind::BF16 ? 'V' : 'f';
     if (llvm::Error err = writeNpy(
-            path, 'f', spec.getElementBytes(), spec.shape,
+            path, kind, spec.getElementBytes(), spec.shape,
             llvm::ArrayRef(static_cast<const char *>(t->getData()),
                            t->getSizeInBytes())))
       return std::move(err);
