@@ -7,10 +7,93 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/APFloat.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
 using namespace mlir::dnn;
+
+/// Float32 of IEEE half bits (exact).
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+  uint32_t bits;
+  if (exponent == 0x1F) {
+    bits = sign | 0x7F800000 | (mantissa << 13);
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else {
+    // Subnormal: mantissa * 2^-24, exact in float.
+    float v = static_cast<float>(mantissa) * 0x1p-24f;
+    std::memcpy(&bits, &v, 4);
+    bits |= sign;
+  }
+  float v;
+  std::memcpy(&v, &bits, 4);
+  return v;
+}
+
+/// The value of 16-bit `bits` of `type` (f16 or bf16).
+static double decode16(uint16_t bits, FloatType type) {
+  if (type.isF16())
+    return halfToFloat(bits);
+  uint32_t wide = static_cast<uint32_t>(bits) << 16;
+  float v;
+  std::memcpy(&v, &wide, 4);
+  return v;
+}
+
+/// `value` rounded to nearest, ties to even, in the 16-bit format `type`
+/// (f16 or bf16), as its bits; what APFloat's conversion gives, without its
+/// cost. The two candidates are the value truncated toward zero (through
+/// float: its rounding stays within one 16-bit step) and the next one away
+/// from zero; the nearer wins, a tie goes to the even one.
+static uint16_t roundTo16(double value, FloatType type) {
+  const bool bf16 = type.isBF16();
+  const uint16_t inf = bf16 ? 0x7F80 : 0x7C00;
+  if (std::isnan(value))
+    return bf16 ? 0x7FC0 : 0x7E00;
+  uint16_t sign = std::signbit(value) ? 0x8000 : 0;
+  double magnitude = std::fabs(value);
+  float f = static_cast<float>(magnitude);
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  uint16_t lower; // magnitude bits, truncated toward zero
+  if (std::isinf(f)) {
+    lower = bf16 ? 0x7F7F : 0x7BFF;
+  } else if (bf16) {
+    lower = static_cast<uint16_t>(b >> 16);
+  } else {
+    int32_t exponent = static_cast<int32_t>(b >> 23) - 127 + 15;
+    if (exponent >= 0x1F)
+      lower = 0x7BFF;
+    else if (exponent <= 0) // a subnormal half (or zero): magnitude / 2^-24
+      lower = static_cast<uint16_t>(
+          std::min(static_cast<double>(f) * 0x1p24, 1023.0));
+    else
+      lower = static_cast<uint16_t>((exponent << 10) | ((b & 0x7FFFFF) >> 13));
+  }
+  uint16_t upper = static_cast<uint16_t>(lower + 1);
+  double lo = decode16(lower, type);
+  double hi = upper == inf ? 2 * decode16(lower, type) - decode16(lower - 1, type)
+                           : decode16(upper, type);
+  // Past the largest finite value, `hi` is where the next one would be: at
+  // or beyond the midpoint, the value rounds to infinity.
+  double dLo = magnitude - lo, dHi = hi - magnitude;
+  uint16_t bits;
+  if (dLo < dHi)
+    bits = lower;
+  else if (dHi < dLo)
+    bits = upper;
+  else
+    bits = (lower & 1) ? upper : lower;
+  if (lower == inf - 1 && bits == upper)
+    bits = inf;
+  return sign | bits;
+}
 
 double RawTensor::get(int64_t index) const {
   // f32/f64 directly (APFloat per element costs seconds on ResNet-50).
@@ -23,6 +106,11 @@ double RawTensor::get(int64_t index) const {
     double v;
     std::memcpy(&v, bytes.data() + index * 8, 8);
     return v;
+  }
+  if (elementType.isF16() || elementType.isBF16()) {
+    uint16_t bits;
+    std::memcpy(&bits, bytes.data() + index * 2, 2);
+    return decode16(bits, cast<FloatType>(elementType));
   }
   uint64_t bits = 0;
   std::memcpy(&bits, bytes.data() + index * elementBytes, elementBytes);
@@ -41,6 +129,11 @@ void RawTensor::set(int64_t index, double value) {
   }
   if (elementType.isF64()) {
     std::memcpy(bytes.data() + index * 8, &value, 8);
+    return;
+  }
+  if (elementType.isF16() || elementType.isBF16()) {
+    uint16_t bits = roundTo16(value, cast<FloatType>(elementType));
+    std::memcpy(bytes.data() + index * 2, &bits, 2);
     return;
   }
   llvm::APFloat f(value);
