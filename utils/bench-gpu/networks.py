@@ -5,7 +5,8 @@ Two halves, because the machine with the compiler has no GPU and the GPU
 machine has no compiler (nor LLVM/MLIR, nor onnx):
 
   here:   .venv/bin/python utils/bench-gpu/networks.py prepare --out DIR
-              [--models resnet18,mobilenet_v2,resnet50] [--layers all]
+              [--models resnet18,mobilenet_v2,resnet50,resnet50_f16]
+              [--layers all]
               [--batch 1] [--size 224] [--budget-mb 45] [--quick]
           compiles every case with dnn-compile (target h100, PTX), and writes
           into DIR: NAME.so, NAME.ops.json (the model's op list, see below),
@@ -17,16 +18,26 @@ machine has no compiler (nor LLVM/MLIR, nor onnx):
               [--runs 50 --warmup 10] [--out results.json] [--markdown results.md]
           (needs only NumPy and PyTorch) runs each model with dnn-bench, checks
           its output, times it (median), times the same op list in PyTorch
-          eager on the GPU (cudnn.benchmark on, f32 with TF32 off, then with
-          TF32 on) and writes a JSON file and a markdown table.
+          eager on the GPU in the case's dtype (cudnn.benchmark on; f32 with
+          TF32 off, then with TF32 on; f16/bf16 with cuBLAS's reduced-
+          precision reductions off, i.e. f32 accumulation like ours) and
+          writes a JSON file and a markdown table: per case our time,
+          PyTorch's, the ratio and our throughput as a percentage of
+          PyTorch's ("vs_torch"), and per dtype how many of the large
+          layers meet the issue's target ("targets": >= 70% of cuBLAS/cuDNN
+          in f32, >= 50% in f16/bf16).
 
-Cases. Layers ("layer"): single f32 conv/linear layers with bias, written as
+Cases. Layers ("layer"): single conv/linear layers with bias, written as
 small dnn modules with seeded weights (ResNet-50's 3x3 conv at 56x56x64 batch
 32, its 1x1 conv 256->1024 at 14x14 batch 32, the 7x7 stem at batch 32, a
-MobileNet depthwise 3x3 at batch 32, a 4096x4096x4096 linear, a batch-1 3x3
-conv at 14x14x256). Networks ("network"): the model zoo (python/dnn_mlir/
-models.py) through the ONNX importer, batch norms folded (dnn-fold-batch-norm),
-at --batch and --size.
+MobileNet depthwise 3x3 at batch 32, a 4096x4096x4096 linear: the "large"
+ones; a batch-1 3x3 conv at 14x14x256), each in f32 and in f16 (NAME_f16;
+GEMMs on the tensor-core kernel with f32 accumulation), and the linear layer
+in bf16 (linear_4096x4096x4096_bf16). Networks ("network"): the model zoo
+(python/dnn_mlir/models.py) through the ONNX importer, batch norms folded
+(dnn-fold-batch-norm), at --batch and --size; NAME_f16 is the network
+converted to float16 (models.to_precision; bf16 cannot go through ONNX,
+whose Conv has no bfloat16).
 
 Weights. Every f32 weight is rounded to the nearest bfloat16-representable
 f32 value before compiling (--weights-format f32 turns that off), so that the
@@ -34,7 +45,11 @@ weights file packs into half its size: NAME.weights.bf16z is zlib of the high
 bytes, then the low bytes, of the upper 16 bits of every 32-bit word (the
 lower 16 bits are all zero); `run` rebuilds the exact .weights file. ResNet-18
 (47 MB of f32) packs to about 17 MB, MobileNetV2 to 5 MB. The values are
-random anyway; the network computes in f32 as before.
+random anyway; the network computes in f32 as before. f16/bf16 weights files
+travel as they are (NAME.weights). Inputs are .npy files of the model's
+dtype (f16 as <f2, bf16 as the bit patterns in |V2, as dnn-bench reads
+them); dnn-run gets bf16 inputs as float32 and writes bf16 outputs as
+float32, which dnn-bench takes as references.
 
 A case is checked against the CPU reference (dnn-run on the same module, its
 input and output carried in DIR) when its weights, input and outputs fit:
@@ -46,7 +61,17 @@ the manifest (dnn-bench --weights) and a seeded input, and the reference is
 the op list in PyTorch float64 on the GPU with the same values ("vs PyTorch
 f64"); with --dnn-bench-random-weights it passes `--random-weights 1` to
 dnn-bench instead and only times the case ("timing only", as deep networks
-overflow with dnn-bench's uniform [-1, 1) weights).
+overflow with dnn-bench's uniform [-1, 1) weights). ResNet-50 in f16 (51 MB
+of weights) is such a case; with the He-uniform weights its activations stay
+below 7e3, well inside f16's range.
+
+Tolerances (check_tolerance; |ours - ref| <= atol + rtol |ref| with atol =
+atol_scale * max|ref|): f32 rtol 1e-3, atol_scale 1e-4. f16/bf16, u the unit
+roundoff (2^-11, 2^-8): a layer rtol 2u, atol_scale 2u + K 2^-24 (both sides
+accumulate its K products in f32 and round once or twice: one ulp apart,
+plus the f32 summation-order bound); a network (every activation rounded)
+rtol 8u, atol_scale 8u + K 2^-24. On the CPU path ResNet-50 in f16 is 3.8e-4
+x max|ref| from float64 at most, a tenth of its 4.2e-3 x max|ref|.
 
 The op list (NAME.ops.json) is the entry function of the compiled module
 (after batch-norm folding) as `dnn-opt --mlir-print-op-generic` prints it:
@@ -60,7 +85,8 @@ F.max_pool2d, F.avg_pool2d, adaptive average pooling, reshape/flatten,
 permute, torch.cat, F.softmax).
 
   .venv/bin/python utils/bench-gpu/networks.py execute --dir DIR --case NAME
-      [--device cpu] [--dtype f32] [--weights-npz W.npz] [--compare]
+      [--device cpu] [--dtype f32|f64|f16|bf16] [--weights-npz W.npz]
+      [--compare]
 runs one case's op list in PyTorch with its carried weights (or those of an
 .npz keyed by weight name; `export-weights` writes one) and compares the
 output with the carried reference.
@@ -99,28 +125,42 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # ---------------------------------------------------------------------------
 
 # Layers: name -> parameters. conv: batch, cin, hw, cout, k, stride, pad,
-# groups; linear: m, n, k. All f32 with a bias. "carry": False never carries
-# the weights (the case is checked on the device).
-LAYERS = {
+# groups; linear: m, n, k. With a bias, in f32 unless "dtype" says f16 or
+# bf16. "carry": False never carries the weights (the case is checked on the
+# device); "large": the issue's throughput targets apply (docs: >= 70% of
+# PyTorch's cuBLAS/cuDNN in f32, >= 50% in f16/bf16).
+F32_LAYERS = {
     "conv3x3_56x56x64_b32": dict(
         op="conv2d", batch=32, cin=64, hw=56, cout=64, k=3, stride=1, pad=1,
+        large=True,
         what="ResNet-50 layer1 3x3 conv, 64->64 at 56x56, batch 32"),
     "conv1x1_14x14_256to1024_b32": dict(
         op="conv2d", batch=32, cin=256, hw=14, cout=1024, k=1, stride=1, pad=0,
+        large=True,
         what="ResNet-50 layer3 1x1 conv, 256->1024 at 14x14, batch 32"),
     "conv7x7s2_224_stem_b32": dict(
         op="conv2d", batch=32, cin=3, hw=224, cout=64, k=7, stride=2, pad=3,
+        large=True,
         what="ResNet stem 7x7/2 conv, 3->64 at 224x224, batch 32"),
     "dwconv3x3_112x112x32_b32": dict(
         op="conv2d", batch=32, cin=32, hw=112, cout=32, k=3, stride=1, pad=1,
-        groups=32, what="MobileNetV2 depthwise 3x3, 32 ch at 112x112, batch 32"),
+        groups=32, large=True,
+        what="MobileNetV2 depthwise 3x3, 32 ch at 112x112, batch 32"),
     "linear_4096x4096x4096": dict(
-        op="linear", m=4096, n=4096, k=4096,
+        op="linear", m=4096, n=4096, k=4096, large=True,
         what="linear M=4096 N=4096 K=4096"),
     "conv3x3_14x14x256_b1": dict(
         op="conv2d", batch=1, cin=256, hw=14, cout=256, k=3, stride=1, pad=1,
         what="ResNet layer3 3x3 conv, 256->256 at 14x14, batch 1"),
 }
+# The same layers in f16 (GEMMs on the tensor-core kernel, f32
+# accumulation), and the linear layer in bf16.
+LAYERS = dict(F32_LAYERS)
+LAYERS.update({f"{n}_f16": dict(p, dtype="f16", what=p["what"] + ", f16")
+               for n, p in F32_LAYERS.items()})
+LAYERS["linear_4096x4096x4096_bf16"] = dict(
+    F32_LAYERS["linear_4096x4096x4096"], dtype="bf16",
+    what="linear M=4096 N=4096 K=4096, bf16")
 
 # --quick: tiny cases for the test (seconds to prepare).
 QUICK_LAYERS = {
@@ -128,13 +168,27 @@ QUICK_LAYERS = {
                       stride=2, pad=1, what="3x3/2 conv 8->12 at 10x10, batch 2"),
     "tiny_linear": dict(op="linear", m=16, n=24, k=32, carry=False,
                         what="linear M=16 N=24 K=32 (weights made on the device)"),
+    "tiny_conv_f16": dict(op="conv2d", batch=2, cin=16, hw=10, cout=24, k=3,
+                          stride=1, pad=1, dtype="f16",
+                          what="3x3 conv 16->24 at 10x10, batch 2, f16"),
+    "tiny_linear_f16": dict(op="linear", m=16, n=24, k=64, dtype="f16",
+                            carry=False, what="linear M=16 N=24 K=64, f16 "
+                                              "(weights made on the device)"),
+    "tiny_linear_bf16": dict(op="linear", m=32, n=40, k=256, dtype="bf16",
+                             what="linear M=32 N=40 K=256, bf16"),
 }
 QUICK_MODELS = {
     "tiny_resnet18": ("resnet18", dict(size=32, width=0.25, num_classes=10)),
     "tiny_mobilenet_v2": ("mobilenet_v2", dict(size=32, width=0.25,
                                                num_classes=10)),
+    "tiny_resnet18_f16": ("resnet18", dict(size=32, width=0.25, num_classes=10,
+                                           dtype="f16")),
 }
-DEFAULT_MODELS = "resnet18,mobilenet_v2,resnet50"
+# A network name NAME_f16 is the zoo's NAME converted to float16
+# (models.to_precision). bf16 networks cannot go through ONNX (its Conv has
+# no bfloat16).
+DEFAULT_MODELS = "resnet18,mobilenet_v2,resnet50,resnet50_f16"
+NETWORK_DTYPES = {"f16": "float16"}
 
 ACTIVATIONS = ["relu", "relu6", "sigmoid", "tanh", "gelu", "gelu_tanh"]
 SUPPORTED_OPS = {"constant", "conv2d", "linear", "matmul", "batch_norm",
@@ -143,8 +197,15 @@ SUPPORTED_OPS = {"constant", "conv2d", "linear", "matmul", "batch_norm",
                  "transpose", "concat"}
 NP_DTYPES = {"f32": "<f4", "f16": "<f2", "f64": "<f8", "i8": "|i1"}
 ITEMSIZE = {"f32": 4, "f16": 2, "bf16": 2, "f64": 8, "i8": 1}
-ATOL_SCALE = 1e-4   # atol = ATOL_SCALE * max|reference|
+ATOL_SCALE = 1e-4   # atol = ATOL_SCALE * max|reference| (f32)
 RTOL = 1e-3
+# Unit roundoff (half an ulp at 1) of the element types.
+UNIT_ROUNDOFF = {"f32": 2.0 ** -24, "f16": 2.0 ** -11, "bf16": 2.0 ** -8,
+                 "f64": 2.0 ** -53}
+# PyTorch's dtype per case dtype, and the issue's throughput targets (ours
+# as a percentage of PyTorch's cuBLAS/cuDNN throughput, large layers).
+TORCH_DTYPES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}
+TARGET_PCT = {"f32": 70.0, "f16": 50.0, "bf16": 50.0}
 
 
 # ---------------------------------------------------------------------------
@@ -443,6 +504,16 @@ def constant_roles(oplist: dict) -> dict[str, str]:
     return roles
 
 
+def op_reduction(op: dict) -> int:
+    """The reduction length K of a GEMM op (0 for the others)."""
+    k, s = op["op"], op["operand_shapes"]
+    if k == "conv2d":
+        return math.prod(s[1][1:])
+    if k in ("linear", "matmul"):
+        return s[0][-1]
+    return 0
+
+
 def op_macs(op: dict) -> int:
     """Multiply-accumulates of one op (0 for the non-GEMM ones)."""
     k, s = op["op"], op["operand_shapes"]
@@ -589,6 +660,33 @@ def weights_to_bytes(weights: dict, manifest: dict) -> bytes:
             data = arr.astype(NP_DTYPES[a["dtype"]]).tobytes()
         buf[a["offset"]:a["offset"] + len(data)] = data
     return bytes(buf)
+
+
+def check_tolerance(dtype: str, max_k: int, gemms: int) -> tuple[float, float]:
+    """(rtol, atol_scale) of the check of a case whose outputs are `dtype`;
+    atol = atol_scale * max|reference|. `max_k`: the longest reduction of its
+    GEMM ops, `gemms`: how many there are.
+
+    f32 (and f64): rtol 1e-3, atol 1e-4 * scale, as dnn-bench's defaults.
+    f16/bf16 with u the unit roundoff (2^-11, 2^-8), for one GEMM layer: both
+    sides accumulate in f32 (mma.sync here; dnn-run's CPU path too) and round
+    to the 16-bit type at the end, the CPU path twice (the GEMM's result,
+    then the bias sum): rtol 2u (one ulp apart in the final rounding), atol
+    scale * (2u + K * 2^-24) (the CPU path's first rounding, of a sum as
+    large as the output, plus the f32 summation-order bound gamma_K = K 2^-24
+    for K products, taken relative to the output's scale). A network rounds
+    every activation: each layer's difference of up to an ulp propagates
+    and adds up, so the check there is on the scale: rtol 8u, atol scale *
+    (8u + K * 2^-24): ResNet-50 in f16 on the CPU path (dnn-run) is at most
+    3.8e-4 x scale from float64, with the zoo's weights and with run's
+    He-uniform ones."""
+    if dtype not in ("f16", "bf16"):
+        return RTOL, ATOL_SCALE
+    u = UNIT_ROUNDOFF[dtype]
+    acc = max_k * 2.0 ** -24
+    if gemms <= 1:
+        return 2 * u, 2 * u + acc
+    return 8 * u, 8 * u + acc
 
 
 def compare(got, ref, rtol: float, atol: float) -> dict:
@@ -931,8 +1029,19 @@ def _case_specs(args) -> list[dict]:
         pick_l = list(layers) if args.layers == "all" else \
             [n for n in args.layers.split(",") if n and n != "none"]
         pick_m = [n for n in args.models.split(",") if n and n != "none"]
-        models_ = {n: (n, dict(size=args.size, num_classes=args.classes))
-                   for n in pick_m}
+        models_ = {}
+        for n in pick_m:
+            arch, _, dtype = n.rpartition("_")
+            if dtype in ("f16", "bf16", "f32") and arch:
+                if dtype == "bf16":
+                    raise SystemExit(f"networks.py: '{n}': bf16 networks cannot "
+                                     f"go through ONNX (Conv has no bfloat16)")
+                kw = dict(size=args.size, num_classes=args.classes)
+                if dtype != "f32":
+                    kw["dtype"] = dtype
+                models_[n] = (arch, kw)
+            else:
+                models_[n] = (n, dict(size=args.size, num_classes=args.classes))
     for n in pick_l:
         if n not in layers:
             raise SystemExit(f"networks.py: unknown layer '{n}'; known: "
@@ -954,8 +1063,11 @@ def _network_module(spec, tmp: pathlib.Path, dnn_opt: str, seed: int) -> pathlib
     if spec["arch"] not in models.CNNS:
         raise SystemExit(f"networks.py: unknown model '{spec['arch']}'; "
                          f"known: {', '.join(models.CNNS)}")
-    p = spec["params"]
+    p = dict(spec["params"])
+    dtype = p.pop("dtype", "f32")
     model = models.CNNS[spec["arch"]](seed=seed, **p)
+    if dtype != "f32":
+        model = models.to_precision(model, NETWORK_DTYPES[dtype])
     orig = tmp / f"{spec['name']}.orig.mlir"
     importer.import_to_file(model, str(orig))
     folded = tmp / f"{spec['name']}.folded.mlir"
@@ -970,6 +1082,8 @@ def _describe(spec) -> str:
         return spec["params"]["what"]
     p = spec["params"]
     extra = "" if p.get("width", 1.0) == 1.0 else f", width {p['width']}"
+    if p.get("dtype", "f32") != "f32":
+        extra += f", {p['dtype']}"
     return (f"{spec['arch']} batch {p['batch']} at {p['size']}x{p['size']}, "
             f"{p['num_classes']} classes{extra} (batch norm folded)")
 
@@ -998,7 +1112,8 @@ def _compile_case(spec, i, args, tools, tmp, out) -> dict:
     if spec["kind"] == "layer":
         src = tmp / f"{name}.src.mlir"
         src.write_text(layer_module(name, spec["params"], args.seed + i,
-                                    args.weights_format == "bf16"))
+                                    args.weights_format == "bf16",
+                                    spec["params"].get("dtype", "f32")))
     else:
         src = _network_module(spec, tmp, str(tools["dnn-opt"]), args.seed)
     generic = _run([tools["dnn-opt"], src, "--mlir-print-op-generic",
@@ -1027,11 +1142,20 @@ def _compile_case(spec, i, args, tools, tmp, out) -> dict:
     counts = {}
     for op in oplist["ops"]:
         counts[op["op"]] = counts.get(op["op"], 0) + 1
+    dtypes = {a["dtype"] for a in manifest_args(manifest, "input") +
+              manifest_args(manifest, "output")}
+    if len(dtypes) != 1:
+        raise ValueError(f"{name}: inputs and outputs of several dtypes: "
+                         f"{sorted(dtypes)}")
+    (dtype,) = dtypes
     return {
-        "name": name, "kind": spec["kind"],
+        "name": name, "kind": spec["kind"], "dtype": dtype,
+        "large": bool(spec["params"].get("large", False)),
         "description": _describe(spec),
         "so": f"{name}.so", "ops": f"{name}.ops.json",
         "macs": sum(op_macs(op) for op in oplist["ops"]),
+        "gemms": sum(op_macs(op) > 0 for op in oplist["ops"]),
+        "max_k": max((op_reduction(op) for op in oplist["ops"]), default=0),
         "op_counts": counts,
         "weight_roles": constant_roles(oplist),
         "manifest": manifest,
@@ -1088,10 +1212,12 @@ def prepare(args) -> int:
                            for a in ins + outs) + 128 * len(ins + outs)
             reason = None
             packed, encoding = None, None
+            dtype = case["dtype"]
+            rtol, atol_scale = check_tolerance(dtype, case["max_k"], case["gemms"])
             if spec["params"].get("carry", True) is False:
                 reason = "case made on the device by design"
-            elif any(a["dtype"] != "f32" for a in ins + outs):
-                reason = "not an f32 model"
+            elif dtype not in TORCH_DTYPES:
+                reason = f"a {dtype} model"
             elif io_bytes > io_limit:
                 reason = (f"input+output {io_bytes / 2 ** 20:.1f} MiB > "
                           f"--io-limit-mb {args.io_limit_mb}")
@@ -1110,8 +1236,8 @@ def prepare(args) -> int:
                 case["weights"] = {"source": "generated", "reason": reason}
                 case["inputs"] = [{"name": a["name"], "file": None} for a in ins]
                 case["references"] = []
-                case["check"] = {"against": "pytorch-f64", "rtol": RTOL,
-                                 "atol_scale": ATOL_SCALE}
+                case["check"] = {"against": "pytorch-f64", "rtol": rtol,
+                                 "atol_scale": atol_scale}
                 print(f"  {case['name']}: weights not carried: {reason}")
                 continue
             wfile = None
@@ -1122,19 +1248,26 @@ def prepare(args) -> int:
             case["weights"] = {"source": "file", "file": wfile,
                                "encoding": encoding if wfile else None,
                                "bytes": man["weights_bytes"]}
-            files = []
+            files, run_files = [], []
             for j, a in enumerate(ins):
                 rng = np.random.default_rng([args.seed, i, j])
                 x = rng.standard_normal(a["shape"], dtype=np.float32)
                 f = f"{case['name']}.in.{a['name']}.npy"
-                np.save(out / f, x)
+                save_npy(out / f, x, a["dtype"])
                 files.append(f)
+                # dnn-run takes a bf16 input as the float32 array of its
+                # values; dnn-bench takes the bit patterns (|V2).
+                if a["dtype"] == "bf16":
+                    run_files.append(tmp / f"{case['name']}.in{j}.f32.npy")
+                    np.save(run_files[-1], load_npy_values(out / f))
+                else:
+                    run_files.append(out / f)
             case["inputs"] = [{"name": a["name"], "file": f}
                               for a, f in zip(ins, files)]
             ref_dir = tmp / f"{case['name']}.ref"
             t0 = time.perf_counter()
             _run([tools["dnn-run"], model,
-                  "--input=" + ",".join(str(out / f) for f in files),
+                  "--input=" + ",".join(str(f) for f in run_files),
                   f"--output-dir={ref_dir}"], "dnn-run (CPU reference)")
             refs, scale = [], 0.0
             for j, a in enumerate(outs):
@@ -1143,13 +1276,23 @@ def prepare(args) -> int:
                     raise RuntimeError(f"{case['name']}: dnn-run output {j} has "
                                        f"shape {list(y.shape)}, the manifest "
                                        f"says {a['shape']}")
+                # f32 and f16 as dnn-run writes them; bf16 outputs come as
+                # the float32 arrays of their values (dnn-bench compares
+                # values of any dtype).
                 f = f"{case['name']}.ref.{a['name']}.npy"
                 np.save(out / f, np.ascontiguousarray(y))
                 refs.append({"name": a["name"], "file": f})
-                scale = max(scale, float(np.abs(y).max()))
+                finite = np.isfinite(y)
+                if finite.any():
+                    scale = max(scale, float(np.abs(y[finite]).max()))
+                if not finite.all():
+                    print(f"networks.py: warning: {case['name']}: the CPU "
+                          f"reference {a['name']} has {int((~finite).sum())} "
+                          f"non-finite values", file=sys.stderr)
             case["references"] = refs
-            case["check"] = {"against": "cpu-reference", "rtol": RTOL,
-                             "atol": max(ATOL_SCALE * scale, 1e-6)}
+            case["check"] = {"against": "cpu-reference", "rtol": rtol,
+                             "atol": max(atol_scale * scale, 1e-6),
+                             "atol_scale": atol_scale}
             used += len(packed) + io_bytes
             print(f"  {case['name']}: weights carried ({len(packed) / 2 ** 20:.1f} "
                   f"MiB), CPU reference in {time.perf_counter() - t0:.1f} s",
@@ -1160,7 +1303,8 @@ def prepare(args) -> int:
                 "cases": cases, "failed": failed}
     (out / "cases.json").write_text(json.dumps(spec_out, indent=1))
     total = sum(f.stat().st_size for f in out.iterdir() if f.is_file())
-    print(f"\n{'case':<30} {'kind':<8} {'GMAC':>8} {'weights':<24} check")
+    print(f"\n{'case':<34} {'kind':<8} {'dtype':<5} {'GMAC':>8} "
+          f"{'weights':<24} check")
     for c in cases:
         w = c["weights"]
         wtext = ("carried " + (f"{(out / w['file']).stat().st_size / 2 ** 20:.1f} MiB"
@@ -1168,8 +1312,10 @@ def prepare(args) -> int:
             if w["source"] == "file" else "made on the device"
         check = "vs CPU reference" if c["check"]["against"] == "cpu-reference" \
             else "vs PyTorch f64 on the device"
-        print(f"{c['name']:<30} {c['kind']:<8} {c['macs'] / 1e9:>8.3f} "
-              f"{wtext:<24} {check}")
+        print(f"{c['name']:<34} {c['kind']:<8} {c['dtype']:<5} "
+              f"{c['macs'] / 1e9:>8.3f} {wtext:<24} {check} (rtol "
+              f"{c['check']['rtol']:.3g}, atol {c['check']['atol_scale']:.3g} "
+              f"x max|ref|)")
     print(f"\nwrote {len(cases)} cases to {out}: {total / 2 ** 20:.1f} MiB "
           f"(budget {args.budget_mb} MiB) in {time.perf_counter() - t_start:.0f} s")
     if total > budget:
@@ -1227,13 +1373,46 @@ def _check_text(c) -> str:
             f"{_fmt(c.get('max_rel'), '.2e')} vs {c.get('against', '?')}")
 
 
+def set_reduced_precision_reduction(enabled: bool) -> None:
+    """cuBLAS's f16/bf16 GEMMs with reductions (split-K) in the 16-bit type
+    (PyTorch's default: allowed) or in f32, like ours."""
+    import torch
+    m = torch.backends.cuda.matmul
+    for flag in ("allow_fp16_reduced_precision_reduction",
+                 "allow_bf16_reduced_precision_reduction"):
+        try:   # older PyTorch lacks the bf16 one (and asserts, for once)
+            setattr(m, flag, enabled)
+        except (AttributeError, AssertionError):
+            pass
+
+
+def torch_key(dtype: str) -> str:
+    """The row's key of PyTorch's timing in the case's dtype."""
+    return "torch_" + (dtype if dtype in TORCH_DTYPES else "f32")
+
+
+def _merge_checks(checks, **extra) -> dict:
+    return {"pass": all(c["pass"] for c in checks) and bool(checks),
+            "mismatches": sum(c.get("mismatches", 0) for c in checks),
+            "max_abs": max((c["max_abs"] for c in checks
+                            if c.get("max_abs") is not None), default=None),
+            "max_rel": max((c["max_rel"] for c in checks
+                            if c.get("max_rel") is not None), default=None),
+            **extra}
+
+
 def run_case(case, root, work, bench, args, torch_ok, device):
     import numpy as np
     name, man = case["name"], case["manifest"]
-    row = {"case": name, "kind": case["kind"], "description": case["description"],
-           "gmac": case["macs"] / 1e9}
+    dtype = case.get("dtype", "f32")
+    row = {"case": name, "kind": case["kind"], "dtype": dtype,
+           "large": case.get("large", False),
+           "description": case["description"], "gmac": case["macs"] / 1e9}
     oplist = json.loads((root / case["ops"]).read_text())
     ins, outs = manifest_args(man, "input"), manifest_args(man, "output")
+    check = case["check"]
+    atol_scale = args.atol_scale if args.atol_scale is not None else \
+        check.get("atol_scale", ATOL_SCALE)
     # Weights and inputs.
     raw = load_case_weights(root, case)
     bench_weights, np_weights = [], None
@@ -1247,9 +1426,12 @@ def run_case(case, root, work, bench, args, torch_ok, device):
         bench_weights = ["--random-weights", "1"]
         row["weights"] = "dnn-bench random (timing only)"
     else:
-        np_weights = generate_weights(man, case.get("weight_roles", {}), args.seed)
+        generated = generate_weights(man, case.get("weight_roles", {}), args.seed)
+        raw = weights_to_bytes(generated, man)
+        # The values the model gets (f16/bf16 weights are rounded).
+        np_weights = weights_from_bytes(raw, man)
         wpath = work / f"{name}.weights"
-        wpath.write_bytes(weights_to_bytes(np_weights, man))
+        wpath.write_bytes(raw)
         bench_weights = ["--weights", str(wpath)]
         row["weights"] = f"made on the device (seed {args.seed})"
     inputs = {}
@@ -1263,7 +1445,7 @@ def run_case(case, root, work, bench, args, torch_ok, device):
             rng = np.random.default_rng([args.seed, 1000 + j])
             x = rng.standard_normal(a["shape"], dtype=np.float32)
             path = work / f"{name}.in.{a['name']}.npy"
-            np.save(path, x)
+            save_npy(path, x, a["dtype"])
         inputs[a["name"]] = path
     # Our model.
     cmd = [bench, str(root / case["so"]), *bench_weights,
@@ -1271,14 +1453,13 @@ def run_case(case, root, work, bench, args, torch_ok, device):
            "--json", str(work / f"{name}.bench.json")]
     for n, p in inputs.items():
         cmd += ["--input", f"{n}={p}"]
-    cpu_ref = case["check"]["against"] == "cpu-reference" and not args.no_check
-    device_ref = (case["check"]["against"] == "pytorch-f64" and not args.no_check
+    cpu_ref = check["against"] == "cpu-reference" and not args.no_check
+    device_ref = (check["against"] == "pytorch-f64" and not args.no_check
                   and bench_weights[0] != "--random-weights")
     if cpu_ref:
         for r in case["references"]:
             cmd += ["--reference", f"{r['name']}={root / r['file']}"]
-        cmd += ["--rtol", str(case["check"]["rtol"]),
-                "--atol", str(case["check"]["atol"])]
+        cmd += ["--rtol", str(check["rtol"]), "--atol", str(check["atol"])]
     saved = {}
     if device_ref:
         for a in outs:
@@ -1305,31 +1486,29 @@ def run_case(case, root, work, bench, args, torch_ok, device):
                         "pass": False}
     elif cpu_ref:
         checks = [o["check"] for o in res.get("outputs", []) if o.get("check")]
-        worst = {"pass": all(c["pass"] for c in checks) and bool(checks),
-                 "mismatches": sum(c["mismatches"] for c in checks),
-                 "max_abs": max((c["max_abs"] for c in checks
-                                 if c["max_abs"] is not None), default=None),
-                 "max_rel": max((c["max_rel"] for c in checks
-                                 if c["max_rel"] is not None), default=None),
-                 "rtol": case["check"]["rtol"], "atol": case["check"]["atol"],
-                 "against": "dnn-run CPU"}
-        row["check"] = worst
+        row["check"] = _merge_checks(checks, rtol=check["rtol"],
+                                     atol=check["atol"], against="dnn-run CPU")
     elif not device_ref:
         row["check"] = {"timing_only": True, "pass": None}
-    # PyTorch.
+    # PyTorch, in the case's dtype.
+    key = torch_key(dtype)
     if not torch_ok:
         row["torch_error"] = "PyTorch is not available"
         if device_ref and "check" not in row:
             row["check"] = {"error": "no reference without PyTorch", "pass": None}
+        row["vs_torch"] = vs_torch(row)
         return row
     import torch
+    tdtype = getattr(torch, TORCH_DTYPES.get(dtype, "float32"))
     try:
         if np_weights is None:   # dnn-bench random weights: shapes only
-            np_weights = generate_weights(man, case.get("weight_roles", {}),
-                                          args.seed)
-        xs_np = [np.load(inputs[a["name"]]) if a["name"] in inputs else
-                 np.random.default_rng(j).standard_normal(a["shape"]).astype(
-                     np.float32) for j, a in enumerate(ins)]
+            np_weights = weights_from_bytes(weights_to_bytes(generate_weights(
+                man, case.get("weight_roles", {}), args.seed), man), man)
+        xs_np = [load_npy_values(inputs[a["name"]]) if a["name"] in inputs else
+                 dtype_values(to_dtype_array(np.random.default_rng(j)
+                                             .standard_normal(a["shape"]),
+                                             a["dtype"]), a["dtype"])
+                 for j, a in enumerate(ins)]
         with torch.inference_mode():
             if device_ref and "check" not in row:
                 net64 = TorchNet(oplist, np_weights, device, torch.float64)
@@ -1338,51 +1517,87 @@ def run_case(case, root, work, bench, args, torch_ok, device):
                                                dtype=torch.float64)
                                for x in xs_np])]
                 del net64
-                checks = []
-                for a, r in zip(outs, ref):
-                    c = compare(np.load(saved[a["name"]]), r, RTOL,
-                                args.atol_scale * float(np.abs(r).max() or 1.0))
-                    checks.append(c)
-                row["check"] = {
-                    "pass": all(c["pass"] for c in checks),
-                    "mismatches": sum(c.get("mismatches", 0) for c in checks),
-                    "max_abs": max((c["max_abs"] for c in checks
-                                    if c.get("max_abs") is not None), default=None),
-                    "max_rel": max((c["max_rel"] for c in checks
-                                    if c.get("max_rel") is not None), default=None),
-                    "against": "PyTorch f64"}
-            net = TorchNet(oplist, np_weights, device, torch.float32)
-            xs = [torch.as_tensor(x, device=device) for x in xs_np]
+                checks = [compare(load_npy_values(saved[a["name"]]), r,
+                                  check["rtol"],
+                                  atol_scale * float(np.abs(r).max() or 1.0))
+                          for a, r in zip(outs, ref)]
+                row["check"] = _merge_checks(checks, rtol=check["rtol"],
+                                             atol_scale=atol_scale,
+                                             against="PyTorch f64")
+            net = TorchNet(oplist, np_weights, device, tdtype)
+            xs = [torch.as_tensor(x, device=device).to(tdtype) for x in xs_np]
             set_tf32(False)
-            got = [t.cpu().numpy() for t in net(*xs)]
+            set_reduced_precision_reduction(False)
+            got = [t.float().cpu().numpy() for t in net(*xs)]
             if case["references"] and not args.no_check:
-                refs = [np.load(root / r["file"]) for r in case["references"]]
-                cs = [compare(g, r, case["check"]["rtol"], case["check"]["atol"])
+                refs = [load_npy_values(root / r["file"])
+                        for r in case["references"]]
+                cs = [compare(g, r, check["rtol"], check["atol"])
                       for g, r in zip(got, refs)]
-                row["torch_check"] = {
-                    "pass": all(c["pass"] for c in cs),
-                    "max_abs": max((c["max_abs"] or 0) for c in cs),
-                    "max_rel": max((c["max_rel"] or 0) for c in cs),
-                    "mismatches": sum(c.get("mismatches", 0) for c in cs),
-                    "against": "dnn-run CPU"}
-            row["torch_f32"] = torch_timed(lambda: net(*xs), args.warmup,
-                                           args.runs, device)
-            set_tf32(True)
-            row["torch_tf32"] = torch_timed(lambda: net(*xs), args.warmup,
-                                            args.runs, device)
-            set_tf32(False)
+                row["torch_check"] = _merge_checks(cs, against="dnn-run CPU")
+            row[key] = torch_timed(lambda: net(*xs), args.warmup, args.runs,
+                                   device)
+            if dtype == "f32":
+                set_tf32(True)
+                row["torch_tf32"] = torch_timed(lambda: net(*xs), args.warmup,
+                                                args.runs, device)
+                set_tf32(False)
             if args.cuda_graphs and device.type == "cuda":
                 try:
-                    row["torch_f32_graph"] = _graph_timed(net, xs, args)
+                    row[key + "_graph"] = _graph_timed(net, xs, args)
                 except Exception as e:  # noqa: BLE001 (report, go on)
-                    row["torch_f32_graph"] = {"error": f"{type(e).__name__}: {e}"}
+                    row[key + "_graph"] = {"error": f"{type(e).__name__}: {e}"}
             net = xs = None   # free the GPU memory before the next case
     except Exception as e:  # noqa: BLE001
         row["torch_error"] = f"{type(e).__name__}: {e}"
     finally:
         if device.type == "cuda":
             torch.cuda.empty_cache()
+    row["vs_torch"] = vs_torch(row)
     return row
+
+
+def vs_torch(row: dict) -> dict:
+    """Our time against PyTorch's in the same dtype: the ratio of the times
+    and our throughput as a percentage of PyTorch's (= PyTorch ms / ours ms
+    * 100), with the issue's target for the large layers."""
+    dtype = row.get("dtype", "f32")
+    key = torch_key(dtype)
+    ours = (row.get("ours") or {}).get("median_ms")
+    theirs = (row.get(key) or {}).get("median_ms")
+    pct = 100.0 * theirs / ours if ours and theirs else None
+    out = {"dtype": dtype, "torch": key, "ours_ms": ours, "torch_ms": theirs,
+           "ratio": ours / theirs if ours and theirs else None,
+           "throughput_pct": pct, "target_pct": None, "meets_target": None}
+    if row.get("large") and dtype in TARGET_PCT:
+        out["target_pct"] = TARGET_PCT[dtype]
+        out["meets_target"] = None if pct is None else pct >= TARGET_PCT[dtype]
+    return out
+
+
+def target_summary(rows) -> dict:
+    """dtype -> the large layers' standing against the issue's target."""
+    out = {}
+    for r in rows:
+        v = r.get("vs_torch") or {}
+        if v.get("target_pct") is None:
+            continue
+        s = out.setdefault(v["dtype"], {"target_pct": v["target_pct"],
+                                        "cases": 0, "measured": 0, "met": 0,
+                                        "min_pct": None, "min_case": None,
+                                        "below": []})
+        s["cases"] += 1
+        pct = v.get("throughput_pct")
+        if pct is None:
+            continue
+        s["measured"] += 1
+        if v["meets_target"]:
+            s["met"] += 1
+        else:
+            s["below"].append(r["case"])
+        if s["min_pct"] is None or pct < s["min_pct"]:
+            s["min_pct"], s["min_case"] = pct, r["case"]
+    return out
 
 
 def _graph_timed(net, xs, args):
@@ -1405,6 +1620,14 @@ def _ratio(row, key):
     return ours / theirs if ours and theirs else None
 
 
+def _target_text(v: dict) -> str:
+    if not v or v.get("target_pct") is None:
+        return "-"
+    word = "-" if v.get("meets_target") is None else \
+        ("yes" if v["meets_target"] else "NO")
+    return f">= {v['target_pct']:.0f}%: {word}"
+
+
 def markdown(result: dict) -> str:
     lines = [f"# dnn-mlir compiled models vs PyTorch eager ({result['date']})", "",
              f"- device: {result.get('device')}",
@@ -1414,40 +1637,69 @@ def markdown(result: dict) -> str:
              f"warm-up; ours: dnn-bench (one dnn_model_run per run, runtime "
              f"events); PyTorch on {result.get('torch_device', '-')}: CUDA "
              f"events (or wall time on the CPU) around the eager forward pass",
-             "- PyTorch f32: TF32 off (allow_tf32 = False for matmul and cuDNN); "
-             "TF32: on; ratio = ours / PyTorch (below 1: ours is faster)",
+             "- PyTorch ms: PyTorch in the case's dtype (cuBLAS/cuDNN): f32 "
+             "with TF32 off (allow_tf32 = False for matmul and cuDNN), f16 and "
+             "bf16 with f32 accumulation like ours (cuBLAS's reduced-precision "
+             "reductions off); TF32: f32 with TF32 on; ratio = ours / PyTorch "
+             "(below 1: ours is faster); % of PyTorch = PyTorch ms / ours ms x "
+             "100, our throughput as a share of PyTorch's; target: the issue's "
+             "(>= 70% in f32, >= 50% in f16/bf16), for the large layers",
              "- check: our output against the CPU reference (dnn-run, carried "
              "weights and input) or, for cases whose weights were too large to "
              "carry, against the same op list in PyTorch float64 on the GPU "
-             "with the same weights and input made on the device; PyTorch f32 "
-             "check: the PyTorch network against the CPU reference (it computes "
-             "the same network)", ""]
-    graphs = any("torch_f32_graph" in r for r in result["rows"])
-    head = ["case", "kind", "GMAC", "weights", "ours ms", "PyTorch f32 ms",
-            "ours/PyTorch", "PyTorch TF32 ms", "ours/TF32"]
+             "with the same weights and input made on the device; tolerances "
+             "by dtype (f16/bf16: a few ulps of the output type, see "
+             "check_tolerance); PyTorch check: the PyTorch network in the "
+             "case's dtype against the CPU reference (it computes the same "
+             "network)", ""]
+    rows = result["rows"]
+    graphs = any(torch_key(r.get("dtype", "f32")) + "_graph" in r for r in rows)
+    head = ["case", "kind", "dtype", "GMAC", "weights", "ours ms", "PyTorch ms",
+            "ours/PyTorch", "% of PyTorch", "target", "PyTorch TF32 ms",
+            "ours/TF32"]
     if graphs:
-        head += ["PyTorch f32 graph ms", "ours/graph"]
-    head += ["check (ours)", "check (PyTorch f32)"]
+        head += ["PyTorch graph ms", "ours/graph"]
+    head += ["check (ours)", "check (PyTorch)"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
-    for r in result["rows"]:
+    for r in rows:
         ours = r.get("ours", {})
-        cells = [r["case"], r["kind"], f"{r['gmac']:.3f}", r.get("weights", "-"),
-                 _fmt(ours.get("median_ms")),
-                 _fmt((r.get("torch_f32") or {}).get("median_ms")),
-                 _fmt(_ratio(r, "torch_f32"), ".2f"),
+        dtype = r.get("dtype", "f32")
+        key = torch_key(dtype)
+        v = r.get("vs_torch") or vs_torch(r)
+        cells = [r["case"], r["kind"], dtype, f"{r['gmac']:.3f}",
+                 r.get("weights", "-"), _fmt(ours.get("median_ms")),
+                 _fmt((r.get(key) or {}).get("median_ms")),
+                 _fmt(_ratio(r, key), ".2f"),
+                 _fmt(v.get("throughput_pct"), ".1f"), _target_text(v),
                  _fmt((r.get("torch_tf32") or {}).get("median_ms")),
                  _fmt(_ratio(r, "torch_tf32"), ".2f")]
         if graphs:
-            cells += [_fmt((r.get("torch_f32_graph") or {}).get("median_ms")),
-                      _fmt(_ratio(r, "torch_f32_graph"), ".2f")]
+            cells += [_fmt((r.get(key + "_graph") or {}).get("median_ms")),
+                      _fmt(_ratio(r, key + "_graph"), ".2f")]
         torch_check = _check_text(r.get("torch_check")) if r.get("torch_check") \
             else (f"error: {r['torch_error']}" if r.get("torch_error") else "-")
         cells += [_check_text(r.get("check")), torch_check]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells)
                      + " |")
     lines.append("")
-    for r in result["rows"]:
+    targets = result.get("targets") or target_summary(rows)
+    if targets:
+        lines.append("Targets (large layers, ours as % of PyTorch's throughput "
+                     "in the same dtype):")
+        lines.append("")
+        for dtype, s in targets.items():
+            text = (f"- {dtype}: {s['met']} of {s['measured']} measured at >= "
+                    f"{s['target_pct']:.0f}%")
+            if s["measured"] < s["cases"]:
+                text += f" ({s['cases'] - s['measured']} not measured)"
+            if s["min_pct"] is not None:
+                text += f"; lowest {s['min_pct']:.1f}% ({s['min_case']})"
+            if s["below"]:
+                text += f"; below: {', '.join(s['below'])}"
+            lines.append(text)
+        lines.append("")
+    for r in rows:
         lines.append(f"- {r['case']}: {r['description']}")
     return "\n".join(lines) + "\n"
 
@@ -1488,6 +1740,9 @@ def _run_in(args, root, spec, cases, work) -> int:
                       f"on a GPU", file=sys.stderr)
             torch.backends.cudnn.benchmark = True
             set_tf32(False)
+            result["torch_settings"] = {
+                "cudnn_benchmark": True, "tf32": "off (but torch_tf32)",
+                "f16_bf16_reduced_precision_reduction": False}
             result.update({"torch": torch.__version__,
                            "cuda": torch.version.cuda,
                            "cudnn": torch.backends.cudnn.version()
@@ -1513,12 +1768,16 @@ def _run_in(args, root, spec, cases, work) -> int:
         bad += (row.get("check") or {}).get("pass") is False
         bad += (row.get("torch_check") or {}).get("pass") is False
         bad += bool(row.get("ours", {}).get("error"))
-        ms = row.get("ours", {}).get("median_ms")
-        print(f"   ours {_fmt(ms)} ms, PyTorch f32 "
-              f"{_fmt((row.get('torch_f32') or {}).get('median_ms'))} ms, "
-              f"TF32 {_fmt((row.get('torch_tf32') or {}).get('median_ms'))} ms; "
+        row.setdefault("dtype", case.get("dtype", "f32"))
+        row.setdefault("large", case.get("large", False))
+        v = row.setdefault("vs_torch", vs_torch(row))
+        print(f"   ours {_fmt(v['ours_ms'])} ms, PyTorch {row['dtype']} "
+              f"{_fmt(v['torch_ms'])} ms ({_fmt(v['throughput_pct'], '.1f')}% "
+              f"of PyTorch's throughput), TF32 "
+              f"{_fmt((row.get('torch_tf32') or {}).get('median_ms'))} ms; "
               f"check: {_check_text(row.get('check'))}", flush=True)
     result["rows"] = rows
+    result["targets"] = target_summary(rows)
     text = markdown(result)
     print()
     print(text)
@@ -1574,8 +1833,10 @@ def execute(args) -> int:
             weights = {k: z[k] for k in z.files}
     else:
         raw = load_case_weights(root, case)
-        weights = weights_from_bytes(raw, man) if raw is not None else \
-            generate_weights(man, case.get("weight_roles", {}), args.seed)
+        if raw is None:   # run's weights, rounded to the manifest's dtypes
+            raw = weights_to_bytes(generate_weights(
+                man, case.get("weight_roles", {}), args.seed), man)
+        weights = weights_from_bytes(raw, man)
     given = _parse_named(args.input)
     xs = []
     for spec, a in zip(case["inputs"], manifest_args(man, "input")):
@@ -1583,8 +1844,8 @@ def execute(args) -> int:
                                         else None)
         if path is None:
             raise SystemExit(f"networks.py: no input for '{a['name']}': --input")
-        xs.append(np.load(path))
-    dtype = {"f32": torch.float32, "f64": torch.float64}[args.dtype]
+        xs.append(load_npy_values(path))
+    dtype = getattr(torch, TORCH_DTYPES.get(args.dtype, "float64"))
     device = torch.device(args.device)
     with torch.inference_mode():
         net = TorchNet(oplist, weights, device, dtype)
@@ -1599,8 +1860,8 @@ def execute(args) -> int:
             np.save(saves[a["name"]], y)
         refs = {r["name"]: r["file"] for r in case["references"]}
         if args.compare and a["name"] in refs:
-            c = compare(y, np.load(root / refs[a["name"]]), case["check"]["rtol"],
-                        case["check"]["atol"])
+            c = compare(y, load_npy_values(root / refs[a["name"]]),
+                        case["check"]["rtol"], case["check"]["atol"])
             entry["check"] = c
             ok &= c["pass"]
         report["outputs"].append(entry)
@@ -1657,7 +1918,9 @@ def main(argv=None) -> int:
                    help="for cases without carried weights, pass "
                         "--random-weights 1 to dnn-bench and only time them")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--atol-scale", type=float, default=ATOL_SCALE)
+    r.add_argument("--atol-scale", type=float, default=None,
+                   help="atol = this x max|reference| for the checks against "
+                        "PyTorch f64 (default: the case's, by dtype)")
     r.add_argument("--no-check", action="store_true",
                    help="time only (e.g. with the fake CUDA driver)")
     r.add_argument("--no-torch", action="store_true", help="time ours only")
@@ -1670,7 +1933,8 @@ def main(argv=None) -> int:
     e.add_argument("--dir", required=True)
     e.add_argument("--case", required=True)
     e.add_argument("--device", default="cpu")
-    e.add_argument("--dtype", choices=["f32", "f64"], default="f32")
+    e.add_argument("--dtype", choices=["f32", "f64", "f16", "bf16"],
+                   default="f32", help="PyTorch's dtype (default f32)")
     e.add_argument("--weights-npz", help="weights by name (default: the "
                                          "case's carried weights file)")
     e.add_argument("--input", action="append", help="NAME=FILE.npy")
