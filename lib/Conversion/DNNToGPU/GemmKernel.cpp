@@ -215,20 +215,6 @@ static LogicalResult verifySpec(Location loc, StringRef name,
   return success();
 }
 
-/// `v` as f32 (16-bit floats extended).
-static Value toF32(OpBuilder &builder, Location loc, Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(builder, loc, builder.getF32Type(), v);
-}
-
-/// The f32 `v` rounded to `type` (nothing for f32).
-static Value roundTo(OpBuilder &builder, Location loc, Value v, Type type) {
-  if (type.isF32())
-    return v;
-  return arith::TruncFOp::create(builder, loc, type, v);
-}
-
 /// C's value (of `type`) from the f32 accumulated `v` of GEMM `g`, column
 /// `ni`, stored at `at`: + bias, + residual, activation. A 16-bit result is
 /// rounded after each step, as the op by op reference rounds each op's.
@@ -239,16 +225,16 @@ static Value epilogue(OpBuilder &builder, Location loc, IndexBuilder &ix,
   if (bias)
     v = arith::AddFOp::create(
         builder, loc, v,
-        toF32(builder, loc,
+        extendToF32(builder, loc,
               memref::LoadOp::create(builder, loc, bias,
                                      biasIndex(ix, spec, g, ni))));
   if (residual)
     v = arith::AddFOp::create(
-        builder, loc, toF32(builder, loc, roundTo(builder, loc, v, type)),
-        toF32(builder, loc, memref::LoadOp::create(builder, loc, residual, at)));
+        builder, loc, extendToF32(builder, loc, roundTo(builder, loc, v, type)),
+        extendToF32(builder, loc, memref::LoadOp::create(builder, loc, residual, at)));
   if (spec.activation)
     v = buildActivation(builder, loc, *spec.activation,
-                        toF32(builder, loc, roundTo(builder, loc, v, type)));
+                        extendToF32(builder, loc, roundTo(builder, loc, v, type)));
   return roundTo(builder, loc, v, type);
 }
 
@@ -401,8 +387,10 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   Value blockM = ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::y), bm);
   Value blockN = ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x), bn);
   Value zero = arith::ConstantOp::create(builder, loc, builder.getF32FloatAttr(0));
-  Value elementZero = arith::ConstantOp::create(
-      builder, loc, builder.getFloatAttr(element, 0));
+  Value elementZero =
+      element.isF32() ? zero
+                      : arith::ConstantOp::create(
+                            builder, loc, builder.getFloatAttr(element, 0));
   // Grid z enumerates (GEMM g, split s), s fastest.
   Value gridZ = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::z);
   Value group = split ? ix.div(gridZ, spec.splitK) : gridZ;
@@ -543,9 +531,11 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
         ArrayRef<int64_t>{spec.k, 1});
   }
   auto vectorType = VectorType::get({kVector}, element);
-  Value zeroVector = arith::ConstantOp::create(
-      builder, loc, DenseElementsAttr::get(vectorType,
-                                           builder.getFloatAttr(element, 0)));
+  Value zeroVector;
+  if (vectorA || vectorB)
+    zeroVector = arith::ConstantOp::create(
+        builder, loc,
+        DenseElementsAttr::get(vectorType, builder.getFloatAttr(element, 0)));
   // tile[at] = inside ? src[clamped] : 0, eight elements.
   auto stageVector = [&](Value src, ArrayRef<Value> clamped, Value inside,
                          Value tile, ArrayRef<Value> at) {

@@ -49,6 +49,20 @@ struct IndexBuilder {
   Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
 };
 
+/// `v` as f32 (f16/bf16 extended exactly; f32 as it is).
+inline Value extendToF32(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+/// The f32 `v` rounded to nearest even in `type` (nothing if it is f32).
+inline Value roundTo(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return arith::TruncFOp::create(b, loc, type, v);
+}
+
 /// An empty `gpu.func @name(args) kernel` at the end of `module` for CTAs
 /// of `threads` threads, with `workgroup` buffers; the builder is left at
 /// the start of its body.

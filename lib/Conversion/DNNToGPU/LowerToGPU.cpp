@@ -186,6 +186,10 @@ int64_t scratchBytes(Operation *op) {
 }
 
 LogicalResult FunctionLowering::check() {
+  GPUTargetAttr target;
+  if (auto module = func->getParentOfType<ModuleOp>())
+    target = module->getAttrOfType<GPUTargetAttr>(DNNDialect::kTargetAttrName);
+  bool preAmpere = target && target.getComputeCapability() < 80;
   WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
     if (op == func)
       return WalkResult::advance();
@@ -208,16 +212,12 @@ LogicalResult FunctionLowering::check() {
                << type;
     }
     // The tensor-core GEMM issues mma.sync.m16n8k16 (sm_80 and newer).
-    if (isa<GemmOpInterface>(op) &&
+    if (preAmpere && isa<GemmOpInterface>(op) &&
         !cast<ShapedType>(op->getResult(0).getType()).getElementType().isF32())
-      if (auto module = op->getParentOfType<ModuleOp>())
-        if (auto target = module->getAttrOfType<GPUTargetAttr>(
-                DNNDialect::kTargetAttrName);
-            target && target.getComputeCapability() < 80)
-          return op->emitOpError("dnn-lower-to-gpu: f16/bf16 GEMMs run on "
+      return op->emitOpError("dnn-lower-to-gpu: f16/bf16 GEMMs run on "
                                  "the tensor-core kernel (mma.sync.m16n8k16), "
-                                 "which needs sm_80 or newer; the target '")
-                 << target.getName() << "' is " << target.getArch();
+                             "which needs sm_80 or newer; the target '")
+             << target.getName() << "' is " << target.getArch();
     if (isa<GemmOpInterface>(op) &&
         !op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName))
       return op->emitOpError("has no #dnn.mapping: run dnn-assign-mapping "
@@ -423,9 +423,7 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
   }
   Value out = resultBuffer(b, fused ? fused.getOperation() : op);
   Value c = out;
-  // f32: the SIMT kernel; f16/bf16: the tensor-core kernel.
   Type element = cast<MemRefType>(out.getType()).getElementType();
-  spec.elementType = element;
   std::string hint;
   if (auto conv = dyn_cast<Conv2DOp>(op)) {
     ArrayRef<int64_t> in = conv.getInput().getType().getShape();
@@ -449,7 +447,6 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
     g.outH = o[2];
     g.outW = o[3];
     spec = getConvGemmSpec(g);
-    spec.elementType = element;
     spec.bias = static_cast<bool>(conv.getBias());
     operands = {buffer(conv.getInput()), buffer(conv.getWeight())};
     if (conv.getBias())
@@ -504,6 +501,8 @@ LogicalResult FunctionLowering::lowerGemm(Operation *op, OpBuilder &b,
   } else {
     return op->emitOpError("dnn-lower-to-gpu: no GEMM lowering for this op");
   }
+  // f32: the SIMT kernel; f16/bf16: the tensor-core kernel.
+  spec.elementType = element;
   spec.residual = static_cast<bool>(residual);
   if (fused)
     spec.activation = fused.getActivation();

@@ -17,17 +17,8 @@ int64_t gpukernels::simpleGrid(int64_t elements) {
 
 Value gpukernels::loadF32(OpBuilder &builder, Location loc, Value memref,
                           ValueRange at) {
-  Value v = memref::LoadOp::create(builder, loc, memref, at);
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(builder, loc, builder.getF32Type(), v);
-}
-
-/// `v` rounded to `type` if it is not of it already.
-static Value roundTo(OpBuilder &builder, Location loc, Value v, Type type) {
-  if (v.getType() == type)
-    return v;
-  return arith::TruncFOp::create(builder, loc, type, v);
+  return extendToF32(builder, loc,
+                     memref::LoadOp::create(builder, loc, memref, at));
 }
 
 /// blockIdx.x * 256 + threadIdx.x.

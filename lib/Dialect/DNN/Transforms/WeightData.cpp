@@ -78,7 +78,7 @@ static uint16_t roundTo16(double value, FloatType type) {
   }
   uint16_t upper = static_cast<uint16_t>(lower + 1);
   double lo = decode16(lower, type);
-  double hi = upper == inf ? 2 * decode16(lower, type) - decode16(lower - 1, type)
+  double hi = upper == inf ? 2 * lo - decode16(lower - 1, type)
                            : decode16(upper, type);
   // Past the largest finite value, `hi` is where the next one would be: at
   // or beyond the midpoint, the value rounds to infinity.
