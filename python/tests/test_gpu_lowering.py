@@ -35,42 +35,40 @@ performance model's assumptions, i.e. the mapping the kernel table gave:
   100-105 registers against the table's 91 (96 after rounding), which still
   gives the 2 CTAs per SM of 256 threads the model counts.
 
-What is measured today (CUDA 13.0's ptxas) is that the occupancy holds for
-the plain GEMMs but not for three kinds of kernels, whose generated code
-needs more registers than the table's benchmark kernels:
+What is measured (CUDA 13.0's ptxas) is that every GEMM kernel of these
+models meets its mapping's occupancy without spilling. Three kinds of kernel
+needed changes in the generated code to get there:
 
-* split-K GEMMs (64x64x16, mostly the 3x3 convolutions of the later stages):
-  77-80 registers against 64, so 3 CTAs per SM instead of 4 (other split-K
-  kernels, e.g. the 40-register linear layers, stay within);
-* grouped (depthwise) convolutions, K = 9: 98 registers (64x64x16: 2 CTAs
-  instead of 4) and 156-162 (128x64x16: 1 instead of 2);
+* split-K GEMMs (64x64x16, mostly the 3x3 convolutions of the later stages)
+  took 77-80 registers against 64 (3 CTAs per SM instead of 4):
+  dnn-lower-to-gpu gives ungrouped GEMM kernels with more than one k-tile
+  per split the mapping's occupancy as a launch bound (nvvm.minctasm ->
+  .minnctapersm), and ptxas then fits them in 64 without spilling;
+* grouped (depthwise) convolutions, K = 9, and
 * GEMMs whose whole reduction is one k-tile (K <= tile_k, MobileNetV2's
-  16-channel 1x1 convolution): 146 (sm_90, 64x64x16: 1 CTA instead of 4)
-  and 208 (sm_80, 128x64x16: 1 instead of 2).
-
-Giving ptxas the mapping's occupancy as a launch bound (.minnctapersm
-ctas_per_sm) brings the split-K kernels to 64 registers without spills, but
-makes the other two kinds spill (136-652 bytes). dnn-lower-to-gpu now sets
-that bound (nvvm.minctasm) on ungrouped GEMM kernels with more than one
-k-tile per split, so the split-K kernels meet the mapping's occupancy; the
-two other kinds remain, and occur in MobileNetV2 only.
+  16-channel 1x1 convolution) took 98-212 registers (1-2 CTAs per SM
+  instead of 2-4), and spilled under the launch bound. Their code has a
+  single k-slice, so LLVM sank each output's multiply-adds into the branch
+  of its guarded store: the products were computed output by output and
+  every staged operand stayed live at once. The kernel now passes each
+  finished accumulator through an empty volatile asm statement before the
+  epilogue (no instruction in the PTX), drops the barrier after the last
+  slice, and stores whole in-bounds register tiles without per-element
+  guards; these kernels then take <= 127 registers (their mapping's
+  occupancy) with no launch bound.
 
 The f16 networks' GEMMs all use the tensor-core kernel (config
 hgemm_128x128x32_t256: 256 threads, 20480 bytes of shared memory, 128
 registers, 2 CTAs per SM), depthwise convolutions included. Its multi-k-tile
 kernels carry the same launch bound and get exactly 128 registers without
 spilling (without the bound ptxas would take up to 145 on sm_90 and 175 on
-sm_80); the others (K <= 32, grouped, some split-K) stay at 32-98. So every
-f16 kernel meets its mapping, MobileNetV2's included, and the xfail below is
-for the f32 MobileNetV2 only.
+sm_80); the others (K <= 32, grouped, some split-K) stay below.
 
-These are real differences between the model and the code, not noise, so
-they are not hidden by a looser bound: test_gemm_occupancy_plain asserts the
-occupancy for every GEMM kernel outside those three kinds, and
-test_gemm_occupancy_all asserts it for all of them and is a strict xfail:
-it turns into a failure (XPASS) once the kernels (or the table) are fixed,
-and the marker must then go. The assertion messages (and, with -s, the
-xfail's output) name the offending kernels and their numbers.
+These are real differences between the model and the code, so they are
+not hidden by a looser bound: test_gemm_occupancy_plain asserts the
+occupancy for every GEMM kernel outside those three kinds and
+test_gemm_occupancy_all for all of them. The assertion messages name the
+offending kernels and their numbers.
 
 Last, test_resnet50_cubin_compile_time prints the wall time of the whole
 dnn-dialect -> cubin compile of ResNet-50 (format=bin, ptxas on PATH); it
@@ -398,15 +396,7 @@ def test_gemm_occupancy_plain(compiled, assembled):
     assert not bad, "register occupancy below the mapping's:\n" + "\n".join(bad)
 
 
-def test_gemm_occupancy_all(compiled, assembled, request):
-    # f32 MobileNetV2 only: mobilenet_v2_f16's tensor-core kernels meet the
-    # mapping (see the module docstring).
-    if compiled["model"] == "mobilenet_v2":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "grouped (depthwise) and single-k-tile GEMM kernels use more "
-            "registers than the kernel table's (98-208 against 64/108), so "
-            "fewer CTAs per SM than the mapping's ctas_per_sm; see the "
-            "module docstring")))
+def test_gemm_occupancy_all(compiled, assembled):
     bad = _occupancy_shortfalls(_gemm_rows(compiled, assembled))
     if bad:
         print(f"\n{compiled['model']} {compiled['arch']}: "

@@ -21,7 +21,16 @@
 // CHECK: gpu.barrier
 // CHECK-COUNT-256: arith.mulf {{.*}} fastmath<contract>
 // CHECK: gpu.barrier
-// CHECK-COUNT-16: arith.addf {{.*}} : f32
+// CHECK-NEXT: scf.yield
+// The 16 finished sums pass through empty volatile asm (kept ahead of the
+// store branches), then a thread whose 4x4 tile lies inside C stores it
+// without guards, the others guard every element.
+// CHECK-COUNT-16: llvm.inline_asm has_side_effects "", "f" %{{.*}} : (f32) -> ()
+// CHECK-NOT: llvm.inline_asm
+// CHECK: scf.if
+// CHECK-COUNT-16: memref.store %{{.*}} : memref<100x70xf32>
+// CHECK: } else {
+// CHECK-COUNT-16: scf.if
 // CHECK: gpu.return
 
 // BIG: gpu.func @gemm(%{{.*}}: memref<1024x256xf32>, %{{.*}}: memref<256x512xf32>, %{{.*}}: memref<1024x512xf32>)
@@ -63,6 +72,13 @@
 // DW: %[[C:.*]] = arith.addi %[[G]], %{{.*}} : index
 // DW: memref.load %{{.*}}[%{{.*}}, %[[C]], %{{.*}}, %{{.*}}] : memref<1x32x28x28xf32>
 // DW: memref.load %{{.*}} : memref<32x1x3x3xf32>
+// K = 9 is a single slice: one barrier (after staging), none after the
+// multiply-adds.
+// DW: gpu.barrier
+// DW-NOT: gpu.barrier
+// DW: llvm.inline_asm has_side_effects
+// DW-NOT: gpu.barrier
+// DW: gpu.return
 // DWBAD: groups must divide channels and filters
 
 // Split-K 4 ways (K = 1000, tile_k 16: 256 per split, the last one 232):

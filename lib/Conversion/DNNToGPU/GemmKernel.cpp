@@ -640,39 +640,89 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
         }
     }
   }
-  gpu::BarrierOp::create(builder, loc);
+  // The next slice overwrites the tiles: wait until every warp has read
+  // them. With one slice nothing follows, and a barrier there would pin all
+  // the slice's shared loads ahead of it while the products sink into the
+  // epilogue's guarded stores (all operands live at once: up to 200
+  // registers in depthwise and K <= tile_k kernels).
+  int64_t kPerCta = spec.splitK > 1 ? getKPerSplit(spec) : spec.k;
+  if (kPerCta > bk)
+    gpu::BarrierOp::create(builder, loc);
   scf::YieldOp::create(builder, loc, acc);
 
-  // Epilogue: each accumulator at CTA-tile offset (r, q), if inside C.
+  // The accumulators are complete here, before any epilogue branch. Each is
+  // passed to an empty volatile asm statement (no instruction in the PTX):
+  // otherwise LLVM sinks every product of a single-slice kernel into its
+  // store's branch, which orders the multiply-adds output by output and
+  // holds all staged operands live at once (150-210 registers in the
+  // K <= tile_k and depthwise kernels against 64/108 with the k-major order).
   builder.setInsertionPointAfter(loop);
-  auto store = [&](Value v, Value r, Value q) {
-    r = ix.add(blockM, r);
-    q = ix.add(blockN, q);
-    auto inside = scf::IfOp::create(builder, loc,
-                                    ix.both(ix.lt(r, spec.m), ix.lt(q, spec.n)));
-    OpBuilder::InsertionGuard g(builder);
-    builder.setInsertionPointToStart(inside.thenBlock());
-    SmallVector<Value> at = split ? SmallVector<Value>{gridZ, r, q}
-                                  : outputIndex(ix, spec, group, r, q);
-    if (!split)
-      v = epilogue(builder, loc, ix, spec, element, v, bias, residual, group,
-                   q, at);
-    memref::StoreOp::create(builder, loc, v, c, at);
+  for (Value v : loop.getResults())
+    LLVM::InlineAsmOp::create(builder, loc, TypeRange{}, ValueRange{v},
+                              /*asm_string=*/"", /*constraints=*/"f",
+                              /*has_side_effects=*/true,
+                              /*is_align_stack=*/false,
+                              LLVM::tailcallkind::TailCallKind::None,
+                              /*asm_dialect=*/LLVM::AsmDialectAttr(),
+                              /*operand_attrs=*/ArrayAttr());
+  // Epilogue: each accumulator at CTA-tile offset (rowBase + dr, colBase +
+  // dq). A thread whose whole register tile lies inside C stores without
+  // per-element guards; the others guard each store.
+  struct Output {
+    int64_t acc, dr, dq;
   };
+  SmallVector<Output> outputs;
+  Value rowBase, colBase;
   if (tensorCores) {
-    Value laneRow = ix.add(warpRow, ix.div(lane, 4));
-    Value laneCol = ix.add(warpCol, ix.mul(ix.rem(lane, 4), 2));
+    rowBase = ix.add(warpRow, ix.div(lane, 4));
+    colBase = ix.add(warpCol, ix.mul(ix.rem(lane, 4), 2));
     for (int64_t i = 0; i < mt; ++i)
       for (int64_t j = 0; j < nt; ++j)
         for (int64_t e = 0; e < 4; ++e)
-          store(loop.getResult((i * nt + j) * 4 + e),
-                ix.add(laneRow, i * kMmaM + (e / 2) * 8),
-                ix.add(laneCol, j * kMmaN + e % 2));
+          outputs.push_back({(i * nt + j) * 4 + e, i * kMmaM + (e / 2) * 8,
+                             j * kMmaN + e % 2});
   } else {
+    rowBase = row;
+    colBase = col;
     for (int64_t i = 0; i < tm; ++i)
       for (int64_t j = 0; j < tn; ++j)
-        store(loop.getResult(i * tn + j), ix.add(row, i), ix.add(col, j));
+        outputs.push_back({i * tn + j, i, j});
   }
+  rowBase = ix.add(blockM, rowBase);
+  colBase = ix.add(blockN, colBase);
+  int64_t lastRow = 0, lastCol = 0;
+  for (const Output &o : outputs) {
+    lastRow = std::max(lastRow, o.dr);
+    lastCol = std::max(lastCol, o.dq);
+  }
+  auto storeAll = [&](bool guarded) {
+    for (const Output &o : outputs) {
+      Value v = loop.getResult(o.acc);
+      Value r = ix.add(rowBase, o.dr), q = ix.add(colBase, o.dq);
+      OpBuilder::InsertionGuard g(builder);
+      if (guarded) {
+        auto inside = scf::IfOp::create(
+            builder, loc, ix.both(ix.lt(r, spec.m), ix.lt(q, spec.n)));
+        builder.setInsertionPointToStart(inside.thenBlock());
+      }
+      SmallVector<Value> at = split ? SmallVector<Value>{gridZ, r, q}
+                                    : outputIndex(ix, spec, group, r, q);
+      if (!split)
+        v = epilogue(builder, loc, ix, spec, element, v, bias, residual,
+                     group, q, at);
+      memref::StoreOp::create(builder, loc, v, c, at);
+    }
+  };
+  auto whole = scf::IfOp::create(
+      builder, loc,
+      ix.both(ix.lt(ix.add(rowBase, lastRow), spec.m),
+              ix.lt(ix.add(colBase, lastCol), spec.n)),
+      /*withElseRegion=*/true);
+  builder.setInsertionPointToStart(whole.thenBlock());
+  storeAll(/*guarded=*/false);
+  builder.setInsertionPointToStart(whole.elseBlock());
+  storeAll(/*guarded=*/true);
+  builder.setInsertionPointAfter(whole);
   gpu::ReturnOp::create(builder, loc);
   return func;
 }
