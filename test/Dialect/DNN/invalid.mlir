@@ -870,16 +870,18 @@ func.func @constant_not_tensor() {
 
 // -----
 
+// Integer constants hold in-bank offsets (i8/i16/i32, see dnn.sparse_linear);
+// other integer types are not dnn constants.
 func.func @constant_integer() {
-  // expected-error @+1 {{'dnn.constant' op result #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4xi32>'}}
-  %w = dnn.constant dense<1> : tensor<4xi32>
+  // expected-error @+1 {{'dnn.constant' op result #0 must be statically shaped non-empty float or i8/i16/i32 tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float or 8-bit signless integer or 16-bit signless integer or 32-bit signless integer values, but got 'tensor<4xi64>'}}
+  %w = dnn.constant dense<1> : tensor<4xi64>
   return
 }
 
 // -----
 
 func.func @constant_empty() {
-  // expected-error @+1 {{'dnn.constant' op result #0 must be statically shaped non-empty tensor}}
+  // expected-error @+1 {{'dnn.constant' op result #0 must be statically shaped non-empty float or i8/i16/i32 tensor}}
   %w = dnn.constant dense<> : tensor<0x4xf32>
   return
 }

@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <cstdio>
@@ -377,5 +378,48 @@ LogicalResult AccelTargetAttr::verify(
       return emitError() << "#dnn.accel: " << e.what
                          << " must be non-negative and finite";
   }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// #dnn.balanced
+//===----------------------------------------------------------------------===//
+
+/// Largest bank a layout may have: in-bank offsets then fit 16 bits.
+static constexpr int64_t kMaxBankSize = 1 << 16;
+
+int64_t BalancedSparsityAttr::getMinIndexBits(int64_t bankSize) {
+  return bankSize <= 2 ? 1 : static_cast<int64_t>(llvm::Log2_64_Ceil(bankSize));
+}
+
+int64_t BalancedSparsityAttr::getNumBanks(int64_t k) const {
+  return llvm::divideCeil(k, getBankSize());
+}
+
+double BalancedSparsityAttr::getSparsity() const {
+  return 1.0 - static_cast<double>(getNnz()) /
+                   static_cast<double>(getBankSize());
+}
+
+LogicalResult
+BalancedSparsityAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                             int64_t bankSize, int64_t nnz, int64_t indexBits,
+                             Type valueType) {
+  if (bankSize < 1 || bankSize > kMaxBankSize)
+    return emitError() << "#dnn.balanced: bank_size must be in [1, "
+                       << kMaxBankSize << "], got " << bankSize;
+  if (nnz < 1 || nnz > bankSize)
+    return emitError() << "#dnn.balanced: nnz must be in [1, bank_size = "
+                       << bankSize << "], got " << nnz;
+  int64_t minBits = getMinIndexBits(bankSize);
+  if (indexBits < minBits || indexBits > 32)
+    return emitError() << "#dnn.balanced: index_bits must be in [" << minBits
+                       << ", 32] for bank_size " << bankSize << ", got "
+                       << indexBits;
+  if (!valueType || !(valueType.isF16() || valueType.isBF16() ||
+                      valueType.isF32() || valueType.isF64()))
+    return emitError() << "#dnn.balanced: value_type must be f16, bf16, f32 "
+                          "or f64, got "
+                       << valueType;
   return success();
 }

@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
@@ -329,6 +330,110 @@ static FailureOr<RankedTensorType> linearShape(LinearOp::Adaptor op,
   return makeTensor(shape, input.getElementType());
 }
 DNN_SHAPE_FUNCTION(LinearOp, linearShape)
+
+//===----------------------------------------------------------------------===//
+// SparseLinearOp
+//===----------------------------------------------------------------------===//
+
+static FailureOr<RankedTensorType>
+sparseLinearShape(SparseLinearOp::Adaptor op, EmitFn emit) {
+  DNN_REQUIRE_ATTR(op, "layout", getLayoutAttr)
+  BalancedSparsityAttr layout = op.getLayoutAttr();
+  RankedTensorType input = tensorOf(op.getInput());
+  RankedTensorType values = tensorOf(op.getValues());
+  RankedTensorType indices = tensorOf(op.getIndices());
+  if (input.getRank() < 1)
+    return fail(emit() << "expects an input of rank 1 or more");
+  if (values.getRank() != 3)
+    return fail(emit() << "expects 3-D values (N x banks x nnz), got rank "
+                       << values.getRank());
+  if (values.getShape() != indices.getShape())
+    return fail(emit() << "values " << ShapeStr{values.getShape()}
+                       << " and indices " << ShapeStr{indices.getShape()}
+                       << " differ in shape");
+  if (values.getElementType() != layout.getValueType())
+    return fail(emit() << "values are " << values.getElementType()
+                       << " but the layout's value_type is "
+                       << layout.getValueType());
+  int64_t width = indices.getElementTypeBitWidth();
+  if (width < layout.getIndexBits())
+    return fail(emit() << "indices of " << width
+                       << " bits cannot hold the layout's index_bits = "
+                       << layout.getIndexBits());
+  int64_t k = input.getShape().back();
+  int64_t banks = layout.getNumBanks(k);
+  if (values.getDimSize(1) != banks)
+    return fail(emit() << "input has " << k << " features, "
+                       << banks << " banks of " << layout.getBankSize()
+                       << ", but values have " << values.getDimSize(1)
+                       << " banks");
+  if (values.getDimSize(2) != layout.getNnz())
+    return fail(emit() << "values keep " << values.getDimSize(2)
+                       << " entries per bank but the layout's nnz is "
+                       << layout.getNnz());
+  int64_t n = values.getDimSize(0);
+  if (Value bias = op.getBias()) {
+    RankedTensorType b = tensorOf(bias);
+    if (b.getRank() != 1 || b.getDimSize(0) != n)
+      return fail(emit() << "bias must be a 1-D tensor of " << n
+                         << " elements (one per output feature)");
+    if (failed(checkBiasElementType(emit, b, input)))
+      return failure();
+  }
+  SmallVector<int64_t> shape(input.getShape().drop_back());
+  shape.push_back(n);
+  return makeTensor(shape, input.getElementType());
+}
+DNN_SHAPE_FUNCTION(SparseLinearOp, sparseLinearShape)
+
+/// The in-bank offsets of a constant indices operand: every bank's must lie
+/// in [0, bank_size) and increase strictly. Non-constant (or unreadable)
+/// indices are not checked here.
+LogicalResult SparseLinearOp::verify() {
+  ElementsAttr data;
+  if (!matchPattern(getIndices(), m_Constant(&data)))
+    return success();
+  auto ints = data.tryGetValues<APInt>();
+  if (!ints)
+    return success();
+  int64_t bankSize = getLayout().getBankSize();
+  int64_t nnz = getLayout().getNnz();
+  ArrayRef<int64_t> shape = getValues().getType().getShape();
+  int64_t position = 0, previous = -1;
+  for (const APInt &value : *ints) {
+    // Offsets are unsigned: an i8 container holds 0..255.
+    int64_t offset = static_cast<int64_t>(value.getZExtValue());
+    int64_t j = position % nnz;
+    if (j == 0)
+      previous = -1;
+    if (offset >= bankSize || offset <= previous) {
+      int64_t bank = position / nnz;
+      auto diag = emitOpError()
+                  << "bank " << bank % shape[1] << " of row "
+                  << bank / shape[1] << ": entry " << j << " has offset "
+                  << offset;
+      if (offset >= bankSize)
+        return diag << ", outside [0, " << bankSize << ")";
+      return diag << " after " << previous
+                  << " (offsets must increase strictly within a bank)";
+    }
+    previous = offset;
+    ++position;
+  }
+  return success();
+}
+
+static int64_t product(ArrayRef<int64_t> dims);
+
+int64_t SparseLinearOp::getBatchRows() {
+  return product(getInput().getType().getShape().drop_back());
+}
+int64_t SparseLinearOp::getInFeatures() {
+  return getInput().getType().getShape().back();
+}
+int64_t SparseLinearOp::getOutFeatures() {
+  return getValues().getType().getDimSize(0);
+}
 
 //===----------------------------------------------------------------------===//
 // MatmulOp

@@ -253,4 +253,58 @@ def DNN_CostAttr : DNN_Attr<"Cost", "cost"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// #dnn.balanced
+//===----------------------------------------------------------------------===//
+
+def DNN_BalancedSparsityAttr : DNN_Attr<"BalancedSparsity", "balanced"> {
+  let summary = "Balanced sparse layout of a weight matrix (equal non-zeros per bank)";
+  let description = [{
+    The layout of a `dnn.sparse_linear` weight (after Yao et al., "Balanced
+    Sparsity for Efficient DNN Inference on GPU", AAAI 2019). Each row of the
+    dense `N x K` weight (one row per output feature) is split along K into
+    `banks = ceil(K / bank_size)` banks of `bank_size` consecutive columns,
+    and every bank keeps exactly `nnz` entries. The kept entries are stored
+    as two dense tensors of shape `N x banks x nnz`:
+
+    * `values` (element type `value_type`): the kept weights;
+    * `indices` (i8, i16 or i32 of at least `index_bits` bits, read as
+      unsigned): each value's offset inside its bank, in `[0, bank_size)`,
+      strictly increasing within a bank (so a bank never names a column
+      twice).
+
+    Dense column of entry `(n, b, j)`: `b * bank_size + indices[n, b, j]`.
+    When `bank_size` does not divide K the last bank is partial; its entries
+    may point past column `K - 1` (the input is read as zero there), so
+    every bank still holds exactly `nnz` entries. `index_bits` is the width
+    an index needs (`ceil(log2(bank_size))` at least); the integer type of
+    the indices tensor is the container it is stored in.
+
+    With `bank_size = M` and `nnz = N` this is the N:M structured sparsity
+    of upstream `sparse_tensor`'s `structured[N, M]` level type (2:4 is
+    `bank_size = 4, nnz = 2`); docs/sparsity.md describes the correspondence.
+
+    ```mlir
+    #dnn.balanced<bank_size = 32, nnz = 8, index_bits = 5, value_type = f32>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$bank_size,
+    "int64_t":$nnz,
+    "int64_t":$index_bits,
+    "::mlir::Type":$value_type
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Banks per row of a K-column weight: ceil(k / bank_size).
+    int64_t getNumBanks(int64_t k) const;
+    /// Fraction of the dense weight's entries dropped (1 - nnz/bank_size).
+    double getSparsity() const;
+    /// The fewest bits an in-bank offset needs: ceil(log2(bank_size)), at
+    /// least 1.
+    static int64_t getMinIndexBits(int64_t bankSize);
+  }];
+}
+
 #endif // DNN_DIALECT_DNN_IR_DNNATTRS_TD

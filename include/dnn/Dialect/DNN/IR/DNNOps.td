@@ -33,6 +33,14 @@ def DNN_NoEncodingPred : CPred<
 def DNN_Tensor : RankedTensorOf<[F16, BF16, F32, F64],
     [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred],
     "statically shaped non-empty tensor without encoding">;
+/// In-bank offsets of a balanced sparse weight (see #dnn.balanced).
+def DNN_IndexTensor : RankedTensorOf<[I8, I16, I32],
+    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred],
+    "statically shaped non-empty i8/i16/i32 tensor without encoding">;
+/// What a dnn.constant holds: weights or in-bank offsets.
+def DNN_ConstantTensor : RankedTensorOf<[F16, BF16, F32, F64, I8, I16, I32],
+    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred],
+    "statically shaped non-empty float or i8/i16/i32 tensor without encoding">;
 
 /// Runs the op's `verifyShapes()` as a trait, before shape inference, so a
 /// malformed op is reported with its precise diagnostic instead of a generic
@@ -114,6 +122,50 @@ def DNN_LinearOp : DNN_InferredOp<"linear", [AllElementTypesMatch<["input", "wei
   let results = (outs DNN_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def DNN_SparseLinearOp : DNN_InferredOp<"sparse_linear", [
+    AllElementTypesMatch<["input", "values", "result"]>,
+    AllShapesMatch<["values", "indices"]>]> {
+  let summary = "Fully connected layer with a balanced sparse weight";
+  let description = [{
+    `dnn.linear` whose `N x K` weight is stored in the balanced sparse
+    layout `layout` (see `#dnn.balanced`): `values` and `indices` are
+    `N x banks x nnz` with `banks = ceil(K / bank_size)`; the optional
+    `bias` has `N` elements. The result is `... x N`:
+
+    `y[m, n] = bias[n] + sum_{b, j} values[n, b, j] * x[m, b * bank_size + indices[n, b, j]]`
+
+    where `x[m, c]` is 0 for `c >= K` (the padding of a partial last bank).
+    When `indices` is a constant the verifier checks every bank: offsets in
+    `[0, bank_size)`, strictly increasing, so each bank holds exactly `nnz`
+    distinct entries. `dnn-balanced-sparsify` writes this op from a
+    `dnn.linear` with a constant weight.
+
+    ```mlir
+    %y = dnn.sparse_linear %x, %values, %indices, %b {layout =
+        #dnn.balanced<bank_size = 32, nnz = 8, index_bits = 5, value_type = f32>}
+        : (tensor<1x2560xf32>, tensor<7680x80x8xf32>, tensor<7680x80x8xi8>,
+           tensor<7680xf32>) -> tensor<1x7680xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input, DNN_Tensor:$values,
+                       DNN_IndexTensor:$indices, Optional<DNN_Tensor>:$bias,
+                       DNN_BalancedSparsityAttr:$layout);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $values `,` $indices (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Rows of the product (the product of the leading input dims).
+    int64_t getBatchRows();
+    /// The reduction length K (the input's last dim).
+    int64_t getInFeatures();
+    /// The output features N.
+    int64_t getOutFeatures();
   }];
 }
 
@@ -405,14 +457,15 @@ def DNN_ConstantOp : DNN_Op<"constant", [ConstantLike, Pure,
   let description = [{
     Materialises `value`, which may be a `dense<...>` literal or a
     `dense_resource<...>` blob (the form the ONNX importer uses, so large
-    models parse fast).
+    models parse fast). Floating-point tensors are weights; i8/i16/i32
+    tensors hold the in-bank offsets of `dnn.sparse_linear`.
 
     ```mlir
     %w = dnn.constant dense<1.0> : tensor<64x3x3x3xf32>
     ```
   }];
   let arguments = (ins ElementsAttr:$value);
-  let results = (outs DNN_Tensor:$result);
+  let results = (outs DNN_ConstantTensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
 }
