@@ -389,6 +389,67 @@ struct LinearLowering : DNNPattern<LinearOp> {
   }
 };
 
+//--- sparse_linear ------------------------------------------------------===//
+
+/// The direct loop of the balanced layout: for every (m, n) the sum over
+/// banks b and entries j of values[n, b, j] * x[m, b * bank + indices[n, b,
+/// j]] (x read as 0 past column K - 1), added to the bias. No dense weight
+/// is materialised.
+struct SparseLinearLowering : DNNPattern<SparseLinearOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(SparseLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getType();
+    Type et = resultType.getElementType();
+    Type acc = computeType(et);
+    int64_t k = op.getInFeatures(), n = op.getOutFeatures();
+    int64_t m = op.getBatchRows();
+    int64_t bank = op.getLayout().getBankSize();
+    Value input = reshapeTo(rewriter, loc, adaptor.getInput(),
+                            RankedTensorType::get({m, k}, et));
+    Value init =
+        accumulatorInit(rewriter, loc, adaptor.getBias(), 1, {m, n}, acc);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr dm, dn, db, dj;
+    bindDims(ctx, dm, dn, db, dj);
+    auto entries = AffineMap::get(4, 0, {dn, db, dj}, ctx);
+    auto out = AffineMap::get(4, 0, {dm, dn}, ctx);
+    Value product = generic(
+        rewriter, loc, ValueRange{adaptor.getValues(), adaptor.getIndices()},
+        init, {entries, entries, out}, {kPar, kPar, kRed, kRed},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value row = linalg::IndexOp::create(b, l, 0);
+          Value bankIndex = linalg::IndexOp::create(b, l, 2);
+          // Offsets are unsigned (an i8 holds 0..255).
+          Value offset = arith::IndexCastUIOp::create(b, l, b.getIndexType(),
+                                                      args[1]);
+          Value column = arith::AddIOp::create(
+              b, l,
+              arith::MulIOp::create(
+                  b, l, bankIndex,
+                  arith::ConstantIndexOp::create(b, l, bank)),
+              offset);
+          Value last = arith::ConstantIndexOp::create(b, l, k - 1);
+          Value inside = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::ule, column, last);
+          Value clamped = arith::MinUIOp::create(b, l, column, last);
+          Value x = tensor::ExtractOp::create(b, l, input,
+                                              ValueRange{row, clamped});
+          x = arith::SelectOp::create(b, l, inside, x,
+                                      floatConst(b, l, et, 0));
+          Value w = castFloat(b, l, args[0], acc);
+          return arith::AddFOp::create(
+              b, l, args[2],
+              arith::MulFOp::create(b, l, w, castFloat(b, l, x, acc)));
+        });
+    Value rounded = roundTo(rewriter, loc, product, et);
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, rounded, resultType));
+    return success();
+  }
+};
+
 //--- matmul -------------------------------------------------------------===//
 
 struct MatmulLowering : DNNPattern<MatmulOp> {
@@ -966,7 +1027,8 @@ Value dnn::buildActivation(OpBuilder &b, Location loc, ActivationKind kind,
 }
 
 void dnn::populateDNNToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2DLowering, LinearLowering, MatmulLowering,
+  patterns.add<Conv2DLowering, LinearLowering, SparseLinearLowering,
+               MatmulLowering,
                BatchNormLowering, ActivationLowering,
                BroadcastBinaryLowering<AddOp, arith::AddFOp>,
                BroadcastBinaryLowering<MulOp, arith::MulFOp>, TransposeLowering,

@@ -185,6 +185,65 @@ def TailAwareChannels : Pass<"dnn-tail-aware-channels", "ModuleOp"> {
 }
 
 
+def BalancedSparsify : Pass<"dnn-balanced-sparsify", "ModuleOp"> {
+  let summary = "Rewrite dnn.linear layers with constant weights into balanced sparse form";
+  let description = [{
+    Balanced sparsity (Yao et al., AAAI 2019): every row of a `dnn.linear`
+    weight (`N x K`, one row per output feature) is split along K into banks
+    of `bank-size` columns, and each bank keeps its
+    `nnz = round(bank-size * (1 - sparsity))` entries of largest magnitude
+    (ties: the lower column first). The layer becomes a `dnn.sparse_linear`
+    with `#dnn.balanced` layout: values and in-bank offsets
+    (`N x banks x nnz`, offsets ascending, in the smallest of i8/i16/i32
+    that holds `index-bits`, by default the fewest bits a bank needs). A
+    partial last bank (K not a multiple of `bank-size`) keeps its largest
+    entries among its real columns and, if it has fewer than `nnz`, zeros
+    at offsets past K.
+
+    Which layers: those named in `layers` (the names of their locations, as
+    the ONNX importer gives them; empty = all), with at least
+    `min-weights` weight elements, whose weight is a constant. With
+    `decide=model` (the default) the module's `#dnn.gpu` target decides:
+    a layer is rewritten only if the performance model predicts the
+    balanced-sparse kernel faster than the dense GEMM (the mapping
+    `dnn-assign-mapping` would choose); `decide=always` rewrites every
+    selected layer (and needs no target).
+
+    `emit=masked` writes a `dnn.linear` whose weight is the original with
+    the dropped entries zeroed instead: the reference the sparse form must
+    equal (docs/sparsity.md shows the dnn-run comparison). Every decision
+    is reported as a remark with the fraction of the weight's L1 mass kept;
+    `report=FILE` writes them as JSON, `report=-` as a table on stdout.
+
+    ```
+    dnn-opt model.mlir --dnn-attach-target=gpu=h100 \
+        --dnn-balanced-sparsify="bank-size=32 sparsity=0.75"
+    ```
+  }];
+  let options = [
+    Option<"bankSize", "bank-size", "int64_t", /*default=*/"32",
+           "columns per bank (the paper's bank size)">,
+    Option<"sparsity", "sparsity", "double", /*default=*/"0.75",
+           "fraction of each bank's entries to drop, in [0, 1)">,
+    Option<"indexBits", "index-bits", "int64_t", /*default=*/"0",
+           "bits per in-bank offset (0: the fewest the bank size needs)">,
+    ListOption<"layers", "layers", "std::string",
+               "only these layers (location names); empty = all">,
+    Option<"minWeights", "min-weights", "int64_t", /*default=*/"0",
+           "only layers with at least this many weight elements">,
+    Option<"decide", "decide", "std::string", /*default=*/"\"model\"",
+           "model (keep dense where the sparse kernel is not predicted "
+           "faster) or always">,
+    Option<"emit", "emit", "std::string", /*default=*/"\"sparse\"",
+           "sparse (dnn.sparse_linear) or masked (dnn.linear with the "
+           "dropped weights zeroed: the reference)">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "write the decisions: a JSON file, or - for a table on stdout">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "JSON file of model constants (see docs/performance-model.md)">
+  ];
+}
+
 def CPULoopOrder : Pass<"dnn-cpu-loop-order"> {
   let summary = "Order convolution/GEMM loops so the innermost one vectorizes";
   let description = [{
