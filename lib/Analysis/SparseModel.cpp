@@ -11,10 +11,14 @@ using namespace mlir::dnn;
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// Registers per thread of the generated kernel, from ptxas -v (CUDA 13.0,
-/// sm_90) of `dnn-test-sparse-kernel` over batch tiles 1..8 and 1..8 kept
-/// entries per bank; see test/Conversion/sparse-kernel-ptxas.test.
-static constexpr int64_t kSparseRegs = 40;
+/// Registers per thread of the generated kernel, from ptxas -v (CUDA 13.0)
+/// on 7680x2560 layers (test/Conversion/DNNToGPU/sparse-kernel-ptxas.test):
+/// 26-32 at batch 1 with up to 16 entries per bank (unrolled), 40 (sm_90)
+/// to 64 (sm_80) at a batch tile of 8, 64 with more than 16 entries (a loop
+/// over them). The larger figure of each regime.
+static int64_t sparseRegsPerThread(int64_t nnz, int64_t batchTile) {
+  return nnz <= 16 && batchTile == 1 ? 40 : 64;
+}
 /// Fraction of the shared-memory pipe (one 32-lane 4-byte load per cycle
 /// per SM) the kernel sustains. Not calibrated on hardware yet.
 static constexpr double kSharedPipeEfficiency = 0.7;
@@ -36,7 +40,6 @@ FailureOr<SparseKernelPlan>
 dnn::planBalancedSparseKernel(const BalancedSparseShape &shape,
                               std::string &error) {
   SparseKernelPlan plan;
-  plan.regsPerThread = kSparseRegs;
   // x is staged as f32: bytes of one 32-bank chunk of one batch row.
   int64_t chunkRowBytes = 32 * shape.bankSize * 4;
   if (chunkRowBytes > kMaxStaticSmemBytes) {
@@ -53,6 +56,7 @@ dnn::planBalancedSparseKernel(const BalancedSparseShape &shape,
       std::min(ceilDiv(shape.banks(), 32) * 32, fit / 32 * 32);
   plan.smemBytes =
       plan.batchTile * shape.bankSize * plan.banksPerChunk * 4;
+  plan.regsPerThread = sparseRegsPerThread(shape.nnz, plan.batchTile);
   return plan;
 }
 

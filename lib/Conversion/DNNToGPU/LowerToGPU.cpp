@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dnn/Conversion/DNNToGPU/GemmKernel.h"
+#include "dnn/Conversion/DNNToGPU/SparseKernel.h"
 #include "dnn/Conversion/DNNToLinalg/DNNToLinalg.h"
 #include "dnn/Conversion/Passes.h"
 #include "dnn/Dialect/DNN/IR/DNNDialect.h"
@@ -71,6 +72,10 @@ std::string dtypeName(Type type) {
     return "bf16";
   if (type.isF64())
     return "f64";
+  if (type.isInteger(16))
+    return "i16";
+  if (type.isInteger(32))
+    return "i32";
   return "i8";
 }
 
@@ -135,6 +140,8 @@ private:
   LogicalResult lowerOp(Operation *op, OpBuilder &b);
   /// A GEMM-like op, alone or as the anchor of `fused`.
   LogicalResult lowerGemm(Operation *op, OpBuilder &b, FusedOp fused = {});
+  /// A balanced-sparse linear layer.
+  LogicalResult lowerSparse(SparseLinearOp op, OpBuilder &b);
   /// The kernel cached under `key`, built by `build(name)` on a miss.
   FailureOr<gpu::GPUFuncOp>
   kernel(StringRef key, StringRef hint,
@@ -206,9 +213,12 @@ LogicalResult FunctionLowering::check() {
         return op->emitOpError("dnn-lower-to-gpu needs static tensor shapes, "
                                "got ")
                << type;
-      if (!isKernelElementType(tensor.getElementType()))
+      // The offsets of a balanced-sparse weight (checked by the kernel).
+      bool offsets = isa<IntegerType>(tensor.getElementType()) &&
+                     (isa<SparseLinearOp>(op) || isConstant(op));
+      if (!isKernelElementType(tensor.getElementType()) && !offsets)
         return op->emitOpError("dnn-lower-to-gpu has kernels for f32, f16 "
-                               "and bf16 tensors, got ")
+                               "and bf16 tensors (and integer sparse offsets), got ")
                << type;
     }
     // The tensor-core GEMM issues mma.sync.m16n8k16 (sm_80 and newer).
@@ -218,7 +228,7 @@ LogicalResult FunctionLowering::check() {
                                  "the tensor-core kernel (mma.sync.m16n8k16), "
                              "which needs sm_80 or newer; the target '")
              << target.getName() << "' is " << target.getArch();
-    if (isa<GemmOpInterface>(op) &&
+    if (isa<GemmOpInterface, SparseLinearOp>(op) &&
         !op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName))
       return op->emitOpError("has no #dnn.mapping: run dnn-assign-mapping "
                              "first (the mapping fixes the kernel's tiles "
@@ -584,6 +594,43 @@ std::string opKey(Operation *op) {
   return key;
 }
 
+LogicalResult FunctionLowering::lowerSparse(SparseLinearOp op,
+                                            OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+  std::string error;
+  FailureOr<SparseKernelSpec> spec = getSparseKernelSpec(op, mapping, error);
+  if (failed(spec))
+    return op.emitOpError("dnn-lower-to-gpu: ") << error;
+  std::array<int64_t, 2> grid = getSparseGrid(*spec);
+  // The promise: the kernel is the one the performance model priced.
+  if (grid[0] * grid[1] != mapping.getCtas())
+    return op.emitOpError("dnn-lower-to-gpu: #dnn.mapping says ")
+           << mapping.getCtas() << " CTAs but the sparse kernel's grid is "
+           << grid[0] << "x" << grid[1]
+           << " (stale mapping? re-run dnn-assign-mapping)";
+  const BalancedSparseShape &shape = spec->shape;
+  Type element = spec->elementType;
+  SmallVector<Value> args = {
+      reshaped(b, loc, buffer(op.getInput()),
+               MemRefType::get({shape.m, shape.k}, element)),
+      buffer(op.getValues()), buffer(op.getIndices())};
+  if (op.getBias())
+    args.push_back(buffer(op.getBias()));
+  args.push_back(reshaped(b, loc, resultBuffer(b, op),
+                          MemRefType::get({shape.m, shape.n}, element)));
+  FailureOr<gpu::GPUFuncOp> fn =
+      kernel(opKey(op), "sparse_linear", [&](StringRef name) {
+        return buildBalancedSparseKernel(kernelBuilder, loc, kernels, name,
+                                         *spec);
+      });
+  if (failed(fn))
+    return failure();
+  launch(b, loc, *fn, {grid[0], grid[1], 1}, spec->plan.threads, args,
+         mapping);
+  return success();
+}
+
 LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
   Location loc = op->getLoc();
   if (isConstant(op))
@@ -595,6 +642,8 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
   }
   if (isa<GemmOpInterface>(op))
     return lowerGemm(op, b);
+  if (auto sparse = dyn_cast<SparseLinearOp>(op))
+    return lowerSparse(sparse, b);
   if (auto fused = dyn_cast<FusedOp>(op))
     return lowerGemm(fused.getAnchor(), b, fused);
 

@@ -12,7 +12,7 @@ func.func @no_mapping(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>) -> tensor<4x16x
 
 // f64 has no kernels.
 func.func @double(%x: tensor<4x8xf64>) -> tensor<4x8xf64> {
-  // expected-error @+1 {{has kernels for f32, f16 and bf16 tensors, got 'tensor<4x8xf64>'}}
+  // expected-error @+1 {{has kernels for f32, f16 and bf16 tensors (and integer sparse offsets), got 'tensor<4x8xf64>'}}
   %y = dnn.activation relu %x : tensor<4x8xf64>
   return %y : tensor<4x8xf64>
 }

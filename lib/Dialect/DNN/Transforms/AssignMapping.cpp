@@ -6,6 +6,8 @@
 
 #include "PassUtils.h"
 
+#include "dnn/Analysis/SparseModel.h"
+
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
 #include "dnn/Dialect/DNN/Transforms/Passes.h"
 
@@ -65,6 +67,28 @@ struct AssignMappingPass
                         tensorCore, MappingSearch{forced, splitK});
       if (!mapping) {
         op->emitError() << pass << ": no kernel configuration fits on "
+                        << target->getName();
+        return WalkResult::interrupt();
+      }
+      op->setAttr(DNNDialect::kMappingAttrName, mapping);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
+    // Balanced-sparse layers: the one sparse kernel, planned for the shape.
+    result = module.walk([&](SparseLinearOp op) {
+      BalancedSparseShape shape = getBalancedSparseShape(op);
+      std::string error;
+      FailureOr<SparseKernelPlan> plan = planBalancedSparseKernel(shape, error);
+      if (failed(plan)) {
+        op->emitError() << pass << ": " << error;
+        return WalkResult::interrupt();
+      }
+      MappingAttr mapping =
+          buildSparseMapping(&getContext(), *target, shape, *plan);
+      if (!mapping) {
+        op->emitError() << pass << ": the balanced-sparse kernel does not "
+                                   "fit on "
                         << target->getName();
         return WalkResult::interrupt();
       }

@@ -8,6 +8,7 @@
 
 #include "dnn/Analysis/AccelModel.h"
 #include "dnn/Analysis/Report.h"
+#include "dnn/Analysis/SparseModel.h"
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
 #include "dnn/Dialect/DNN/Transforms/Passes.h"
 
@@ -50,6 +51,23 @@ static LogicalResult predictOnGPU(Operation *op, GPUTargetAttr target,
     entry.cost = predictGemm(target, params, entry.shape, mapping, traffic);
     return success();
   }
+  if (auto sparse = dyn_cast<SparseLinearOp>(op)) {
+    auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+    if (!mapping)
+      return op->emitError() << "dnn-predict: no dnn.mapping on this op; run "
+                                "dnn-assign-mapping first";
+    BalancedSparseShape shape = getBalancedSparseShape(sparse);
+    entry.kind = "sparse";
+    // The dense GEMM view (K = the input features); flops count only the
+    // kept entries.
+    entry.shape = {1, shape.m, shape.n, shape.k};
+    entry.tile[0] = mapping.getTileM();
+    entry.tile[1] = mapping.getTileN();
+    entry.tile[2] = mapping.getTileK();
+    entry.flops = shape.flops();
+    entry.cost = predictBalancedSparse(target, params, shape, mapping);
+    return success();
+  }
   entry.kind = "memory";
   int64_t elements = outputElements(op);
   entry.flops = flopsPerElement(op) * elements;
@@ -65,6 +83,16 @@ static LogicalResult predictOnAccel(Operation *op, AccelTargetAttr target,
   if (auto gemm = dyn_cast<GemmOpInterface>(op)) {
     entry.kind = "gemm";
     entry.shape = gemm.getGemmShape();
+    entry.flops = entry.shape.flops();
+    entry.cost = predictAccelGemm(target, entry.shape);
+    return success();
+  }
+  // The accelerator model has no sparse dataflow: a balanced-sparse layer
+  // is priced as its dense GEMM.
+  if (auto sparse = dyn_cast<SparseLinearOp>(op)) {
+    entry.kind = "gemm";
+    entry.shape = {1, sparse.getBatchRows(), sparse.getOutFeatures(),
+                   sparse.getInFeatures()};
     entry.flops = entry.shape.flops();
     entry.cost = predictAccelGemm(target, entry.shape);
     return success();

@@ -1,0 +1,56 @@
+// RUN: dnn-opt %s --dnn-attach-target=gpu=h100 --dnn-assign-mapping --dnn-lower-to-gpu -split-input-file -verify-diagnostics | FileCheck %s
+
+// dnn.sparse_linear on the GPU: one balanced-sparse kernel whose grid and
+// block are the mapping's (ceil(37 / 8 rows) x ceil(3 / 3 batch rows) = 5
+// CTAs of 256 threads), x staged as f32 into 3 * 8 * 32 floats of shared
+// memory (the mapping's 3072 bytes), offsets read as unsigned, the warp's
+// partial sums added by xor shuffles (5 per batch row), lane 0 adding the
+// bias and writing.
+// CHECK-LABEL: func.func @main
+// CHECK: gpu.launch_func {{.*}} @dnn_kernels::@sparse_linear_0 blocks in (%c5, %c1{{.*}}, %c1{{.*}}) threads in (%c256, %c1{{.*}}, %c1{{.*}})
+// CHECK-SAME: dnn.mapping = #dnn.mapping<tile_m = 3, tile_n = 8, tile_k = 256, threads = 256, regs_per_thread = 64, smem_per_block = 3072, ctas = 5,
+// CHECK-LABEL: gpu.func @sparse_linear_0
+// CHECK-SAME: (%{{.*}}: memref<3x70xf32>, %{{.*}}: memref<37x9x2xf32>, %{{.*}}: memref<37x9x2xi8>, %{{.*}}: memref<37xf32>, %{{.*}}: memref<3x37xf32>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<768xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: dnn.launch = array<i64: 5, 1, 1, 256>
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: arith.index_castui %{{.*}} : i8 to index
+// CHECK-COUNT-15: gpu.shuffle  xor
+// CHECK-NOT: gpu.shuffle
+// CHECK: gpu.return
+func.func @main(%x: tensor<3x70xf32>, %v: tensor<37x9x2xf32>, %b: tensor<37xf32>) -> tensor<3x37xf32> {
+  %i = dnn.constant dense<[[[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]], [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]]]> : tensor<37x9x2xi8>
+  %y = dnn.sparse_linear %x, %v, %i, %b {layout = #dnn.balanced<bank_size = 8, nnz = 2, index_bits = 3, value_type = f32>}
+      : (tensor<3x70xf32>, tensor<37x9x2xf32>, tensor<37x9x2xi8>, tensor<37xf32>) -> tensor<3x37xf32>
+  return %y : tensor<3x37xf32>
+}
+
+// -----
+
+// K = 16384 in banks of 256: 64 banks, 48 KiB of shared memory hold 48 of
+// them, so 32 per chunk -> two chunks, with a barrier after each (the next
+// chunk overwrites x).
+// CHECK-LABEL: gpu.func @sparse_linear_0
+// CHECK-SAME: workgroup(%{{.*}} : memref<8192xf32, #gpu.address_space<workgroup>>
+// CHECK-SAME: dnn.launch = array<i64: 1, 1, 1, 256>
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: gpu.barrier
+// CHECK: gpu.barrier
+func.func @main(%x: tensor<1x16384xf16>, %v: tensor<8x64x1xf16>) -> tensor<1x8xf16> {
+  %i = dnn.constant dense<7> : tensor<8x64x1xi8>
+  %y = dnn.sparse_linear %x, %v, %i {layout = #dnn.balanced<bank_size = 256, nnz = 1, index_bits = 8, value_type = f16>}
+      : (tensor<1x16384xf16>, tensor<8x64x1xf16>, tensor<8x64x1xi8>) -> tensor<1x8xf16>
+  return %y : tensor<1x8xf16>
+}
+
+// -----
+
+// The kernel reads i8 offsets.
+func.func @main(%x: tensor<1x64xf32>, %v: tensor<4x2x1xf32>) -> tensor<1x4xf32> {
+  %i = dnn.constant dense<3> : tensor<4x2x1xi16>
+  // expected-error @+1 {{'dnn.sparse_linear' op dnn-lower-to-gpu: the balanced-sparse GPU kernel reads i8 offsets (bank_size <= 256, index_bits <= 8), got 16-bit}}
+  %y = dnn.sparse_linear %x, %v, %i {layout = #dnn.balanced<bank_size = 32, nnz = 1, index_bits = 5, value_type = f32>}
+      : (tensor<1x64xf32>, tensor<4x2x1xf32>, tensor<4x2x1xi16>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
