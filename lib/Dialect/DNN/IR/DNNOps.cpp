@@ -303,6 +303,25 @@ DNN_SHAPE_FUNCTION(Conv2DOp, conv2dShape)
 // LinearOp
 //===----------------------------------------------------------------------===//
 
+/// The result of a fully connected layer with `n` output features: the
+/// input's shape with its last dim replaced by `n`, after checking the
+/// optional bias (one element per output feature).
+static FailureOr<RankedTensorType> linearResult(EmitFn emit,
+                                                RankedTensorType input,
+                                                int64_t n, Value bias) {
+  if (bias) {
+    RankedTensorType b = tensorOf(bias);
+    if (b.getRank() != 1 || b.getDimSize(0) != n)
+      return fail(emit() << "bias must be a 1-D tensor of " << n
+                         << " elements (one per output feature)");
+    if (failed(checkBiasElementType(emit, b, input)))
+      return failure();
+  }
+  SmallVector<int64_t> shape(input.getShape().drop_back());
+  shape.push_back(n);
+  return makeTensor(shape, input.getElementType());
+}
+
 static FailureOr<RankedTensorType> linearShape(LinearOp::Adaptor op,
                                                EmitFn emit) {
   RankedTensorType input = tensorOf(op.getInput());
@@ -316,18 +335,7 @@ static FailureOr<RankedTensorType> linearShape(LinearOp::Adaptor op,
   if (weight.getDimSize(1) != k)
     return fail(emit() << "input has " << k << " features but the weight expects "
                    << weight.getDimSize(1));
-  int64_t n = weight.getDimSize(0);
-  if (Value bias = op.getBias()) {
-    RankedTensorType b = tensorOf(bias);
-    if (b.getRank() != 1 || b.getDimSize(0) != n)
-      return fail(emit() << "bias must be a 1-D tensor of " << n
-                     << " elements (one per output feature)");
-    if (failed(checkBiasElementType(emit, b, input)))
-      return failure();
-  }
-  SmallVector<int64_t> shape(input.getShape().drop_back());
-  shape.push_back(n);
-  return makeTensor(shape, input.getElementType());
+  return linearResult(emit, input, weight.getDimSize(0), op.getBias());
 }
 DNN_SHAPE_FUNCTION(LinearOp, linearShape)
 
@@ -371,18 +379,7 @@ sparseLinearShape(SparseLinearOp::Adaptor op, EmitFn emit) {
     return fail(emit() << "values keep " << values.getDimSize(2)
                        << " entries per bank but the layout's nnz is "
                        << layout.getNnz());
-  int64_t n = values.getDimSize(0);
-  if (Value bias = op.getBias()) {
-    RankedTensorType b = tensorOf(bias);
-    if (b.getRank() != 1 || b.getDimSize(0) != n)
-      return fail(emit() << "bias must be a 1-D tensor of " << n
-                         << " elements (one per output feature)");
-    if (failed(checkBiasElementType(emit, b, input)))
-      return failure();
-  }
-  SmallVector<int64_t> shape(input.getShape().drop_back());
-  shape.push_back(n);
-  return makeTensor(shape, input.getElementType());
+  return linearResult(emit, input, values.getDimSize(0), op.getBias());
 }
 DNN_SHAPE_FUNCTION(SparseLinearOp, sparseLinearShape)
 
