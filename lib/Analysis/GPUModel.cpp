@@ -165,15 +165,15 @@ static double roundTo(double v, int decimals) {
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-MappingAttr dnn::buildMapping(MLIRContext *context, GPUTargetAttr target,
-                              const GemmShape &shape,
-                              const KernelConfig &config, int64_t splitK) {
-  int64_t perSM = computeCTAsPerSM(target, config.threads,
-                                   config.regsPerThread, config.smemPerBlock);
+MappingAttr dnn::makeMapping(MLIRContext *context, GPUTargetAttr target,
+                             int64_t tileM, int64_t tileN, int64_t tileK,
+                             int64_t threads, int64_t splitK,
+                             int64_t regsPerThread, int64_t smemPerBlock,
+                             int64_t ctas) {
+  int64_t perSM =
+      computeCTAsPerSM(target, threads, regsPerThread, smemPerBlock);
   if (perSM == 0 || splitK < 1)
     return {};
-  int64_t ctas = shape.batch * ceilDiv(shape.m, config.tileM) *
-                 ceilDiv(shape.n, config.tileN) * splitK;
   // Four decimals: well inside the verifier's tolerance of 0.005. A grid
   // under 0.00005 waves (targets of thousands of SMs) keeps its exact value:
   // #dnn.mapping requires waves > 0.
@@ -182,10 +182,19 @@ MappingAttr dnn::buildMapping(MLIRContext *context, GPUTargetAttr target,
   double waves = roundTo(exactWaves, 4);
   if (waves <= 0)
     waves = exactWaves;
-  return MappingAttr::get(context, config.tileM, config.tileN, config.tileK,
-                          config.threads, splitK, config.regsPerThread,
-                          config.smemPerBlock, ctas, perSM,
+  return MappingAttr::get(context, tileM, tileN, tileK, threads, splitK,
+                          regsPerThread, smemPerBlock, ctas, perSM,
                           llvm::APFloat(waves));
+}
+
+MappingAttr dnn::buildMapping(MLIRContext *context, GPUTargetAttr target,
+                              const GemmShape &shape,
+                              const KernelConfig &config, int64_t splitK) {
+  int64_t ctas = shape.batch * ceilDiv(shape.m, config.tileM) *
+                 ceilDiv(shape.n, config.tileN) * splitK;
+  return makeMapping(context, target, config.tileM, config.tileN,
+                     config.tileK, config.threads, splitK,
+                     config.regsPerThread, config.smemPerBlock, ctas);
 }
 
 CostAttr Cost::toAttr(MLIRContext *context) const {
@@ -196,8 +205,7 @@ CostAttr Cost::toAttr(MLIRContext *context) const {
                        us(energyUJ));
 }
 
-/// Fraction of the SM slots busy in the last wave of `ctas` CTAs.
-static double tailUtilization(int64_t ctas, int64_t slotsPerWave) {
+double dnn::tailUtilization(int64_t ctas, int64_t slotsPerWave) {
   int64_t rest = ctas % slotsPerWave;
   return rest == 0 ? 1.0
                    : static_cast<double>(rest) /

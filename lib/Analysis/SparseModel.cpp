@@ -3,13 +3,15 @@
 #include "dnn/Analysis/SparseModel.h"
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 #include <cmath>
 
 using namespace mlir;
 using namespace mlir::dnn;
 
-static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using llvm::divideCeilSigned;
 
 /// Registers per thread of the generated kernel, from ptxas -v (CUDA 13.0)
 /// on 7680x2560 layers (test/Conversion/DNNToGPU/sparse-kernel-ptxas.test):
@@ -53,7 +55,7 @@ dnn::planBalancedSparseKernel(const BalancedSparseShape &shape,
                              kMaxStaticSmemBytes / chunkRowBytes});
   int64_t fit = kMaxStaticSmemBytes / (plan.batchTile * shape.bankSize * 4);
   plan.banksPerChunk =
-      std::min(ceilDiv(shape.banks(), 32) * 32, fit / 32 * 32);
+      std::min(divideCeilSigned(shape.banks(), 32) * 32, fit / 32 * 32);
   plan.smemBytes =
       plan.batchTile * shape.bankSize * plan.banksPerChunk * 4;
   plan.regsPerThread = sparseRegsPerThread(shape.nnz, plan.batchTile);
@@ -63,21 +65,24 @@ dnn::planBalancedSparseKernel(const BalancedSparseShape &shape,
 MappingAttr dnn::buildSparseMapping(MLIRContext *context, GPUTargetAttr target,
                                     const BalancedSparseShape &shape,
                                     const SparseKernelPlan &plan) {
-  int64_t perSM = computeCTAsPerSM(target, plan.threads, plan.regsPerThread,
-                                   plan.smemBytes);
-  if (perSM == 0)
-    return {};
   int64_t ctas =
-      ceilDiv(shape.m, plan.batchTile) * ceilDiv(shape.n, plan.rowsPerCta);
-  double exact = static_cast<double>(ctas) /
-                 static_cast<double>(target.getSms() * perSM);
-  double waves = std::round(exact * 1e4) / 1e4;
-  if (waves <= 0)
-    waves = exact;
-  return MappingAttr::get(context, plan.batchTile, plan.rowsPerCta,
-                          plan.banksPerChunk * shape.bankSize, plan.threads,
-                          /*splitK=*/1, plan.regsPerThread, plan.smemBytes,
-                          ctas, perSM, llvm::APFloat(waves));
+      divideCeilSigned(shape.m, plan.batchTile) * divideCeilSigned(shape.n, plan.rowsPerCta);
+  return makeMapping(context, target, plan.batchTile, plan.rowsPerCta,
+                     plan.banksPerChunk * shape.bankSize, plan.threads,
+                     /*splitK=*/1, plan.regsPerThread, plan.smemBytes, ctas);
+}
+
+MappingAttr dnn::mapBalancedSparse(MLIRContext *context, GPUTargetAttr target,
+                                   const BalancedSparseShape &shape,
+                                   std::string &error) {
+  FailureOr<SparseKernelPlan> plan = planBalancedSparseKernel(shape, error);
+  if (failed(plan))
+    return {};
+  MappingAttr mapping = buildSparseMapping(context, target, shape, *plan);
+  if (!mapping)
+    error = "the balanced-sparse kernel does not fit on " +
+            target.getName().str();
+  return mapping;
 }
 
 Cost dnn::predictBalancedSparse(GPUTargetAttr target,
@@ -89,19 +94,19 @@ Cost dnn::predictBalancedSparse(GPUTargetAttr target,
   int64_t batchTile = mapping.getTileM(), rows = mapping.getTileN();
   int64_t chunkBanks = mapping.getTileK() / shape.bankSize;
   int64_t banks = shape.banks();
-  int64_t chunks = ceilDiv(banks, chunkBanks);
+  int64_t chunks = divideCeilSigned(banks, chunkBanks);
   // 32-lane passes of one warp over its row's banks, chunk by chunk.
   int64_t passes = (chunks - 1) * (chunkBanks / 32) +
-                   ceilDiv(banks - (chunks - 1) * chunkBanks, 32);
+                   divideCeilSigned(banks - (chunks - 1) * chunkBanks, 32);
   // Warp-wide shared-memory instructions of one CTA: one load per kept
   // entry and batch row, and the stores that stage x.
   double loads = static_cast<double>(rows * passes * shape.nnz * batchTile);
   double stores = static_cast<double>(
-      ceilDiv(batchTile * shape.bankSize * chunkBanks * chunks, 32));
+      divideCeilSigned(batchTile * shape.bankSize * chunkBanks * chunks, 32));
   double cyclesPerCta = (loads + stores) / kSharedPipeEfficiency;
   double clockPerUs = static_cast<double>(target.getClockMhz());
   // The busiest SM runs ceil(ctas / sms) CTAs through one pipe.
-  double pipeUs = static_cast<double>(ceilDiv(ctas, sms)) * cyclesPerCta /
+  double pipeUs = static_cast<double>(divideCeilSigned(ctas, sms)) * cyclesPerCta /
                   clockPerUs;
 
   double entries = static_cast<double>(shape.n) * banks * shape.nnz;
@@ -117,7 +122,7 @@ Cost dnn::predictBalancedSparse(GPUTargetAttr target,
   double l2Bytes =
       static_cast<double>(ctas) *
           static_cast<double>(batchTile * shape.k * shape.valueBytes) +
-      sparseBytes * static_cast<double>(ceilDiv(shape.m, batchTile));
+      sparseBytes * static_cast<double>(divideCeilSigned(shape.m, batchTile));
   double dramBytesPerUs = target.getDramBandwidthGBps() * 1e3;
   double memoryUs = dramBytes / (dramBytesPerUs * params.memoryEfficiency);
   double l2Us = l2Bytes / (dramBytesPerUs * params.l2BandwidthRatio);
@@ -128,11 +133,7 @@ Cost dnn::predictBalancedSparse(GPUTargetAttr target,
   cost.launchUs = params.launchUs;
   cost.latencyUs = std::max(pipeUs, cost.memoryUs) + cost.launchUs;
   cost.waves = mapping.getWavesValue();
-  int64_t slots = sms * perSM;
-  cost.tailUtilization =
-      ctas % slots == 0 ? 1.0
-                        : static_cast<double>(ctas % slots) /
-                              static_cast<double>(slots);
+  cost.tailUtilization = tailUtilization(ctas, sms * perSM);
   cost.ctas = ctas;
   cost.ctasPerSM = perSM;
   cost.threads = mapping.getThreads();

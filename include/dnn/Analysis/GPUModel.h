@@ -74,11 +74,23 @@ LogicalResult loadModelParams(llvm::StringRef path, ModelParams &params,
 int64_t computeCTAsPerSM(GPUTargetAttr target, int64_t threads,
                          int64_t regsPerThread, int64_t smemPerBlock);
 
+/// The mapping of a kernel of `ctas` CTAs with these tiles and resources on
+/// `target`: its CTAs per SM and waves filled in. Null if a CTA does not
+/// fit on an SM.
+MappingAttr makeMapping(MLIRContext *context, GPUTargetAttr target,
+                        int64_t tileM, int64_t tileN, int64_t tileK,
+                        int64_t threads, int64_t splitK, int64_t regsPerThread,
+                        int64_t smemPerBlock, int64_t ctas);
+
 /// The mapping of `shape` onto `target` with `config`, split `splitK` ways
 /// along K. Null if the kernel does not fit on an SM.
 MappingAttr buildMapping(MLIRContext *context, GPUTargetAttr target,
                          const GemmShape &shape, const KernelConfig &config,
                          int64_t splitK);
+
+/// Fraction of the SM slots busy in the last wave of `ctas` CTAs (1.0 when
+/// the grid fills whole waves).
+double tailUtilization(int64_t ctas, int64_t slotsPerWave);
 
 /// What the model predicts for one kernel (or one op).
 struct Cost {

@@ -65,6 +65,13 @@ MappingAttr buildSparseMapping(MLIRContext *context, GPUTargetAttr target,
                                const BalancedSparseShape &shape,
                                const SparseKernelPlan &plan);
 
+/// planBalancedSparseKernel then buildSparseMapping: the mapping
+/// dnn-assign-mapping gives a dnn.sparse_linear of `shape`, or null with
+/// `error` saying why there is none.
+MappingAttr mapBalancedSparse(MLIRContext *context, GPUTargetAttr target,
+                              const BalancedSparseShape &shape,
+                              std::string &error);
+
 /// Predicted cost of the sparse kernel with `mapping` (see
 /// docs/sparsity.md): the larger of the DRAM time (values, offsets, x, y
 /// once), the L2 time (every CTA stages its x and reads its rows' entries)

@@ -77,19 +77,11 @@ struct AssignMappingPass
       return signalPassFailure();
     // Balanced-sparse layers: the one sparse kernel, planned for the shape.
     result = module.walk([&](SparseLinearOp op) {
-      BalancedSparseShape shape = getBalancedSparseShape(op);
       std::string error;
-      FailureOr<SparseKernelPlan> plan = planBalancedSparseKernel(shape, error);
-      if (failed(plan)) {
-        op->emitError() << pass << ": " << error;
-        return WalkResult::interrupt();
-      }
-      MappingAttr mapping =
-          buildSparseMapping(&getContext(), *target, shape, *plan);
+      MappingAttr mapping = mapBalancedSparse(
+          &getContext(), *target, getBalancedSparseShape(op), error);
       if (!mapping) {
-        op->emitError() << pass << ": the balanced-sparse kernel does not "
-                                   "fit on "
-                        << target->getName();
+        op->emitError() << pass << ": " << error;
         return WalkResult::interrupt();
       }
       op->setAttr(DNNDialect::kMappingAttrName, mapping);

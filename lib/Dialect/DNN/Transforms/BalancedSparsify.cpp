@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 namespace mlir::dnn {
@@ -230,15 +231,10 @@ struct BalancedSparsifyPass
             predictGemm(target, params, op.getGemmShape(), dense, traffic)
                 .latencyUs;
       std::string error;
-      FailureOr<SparseKernelPlan> plan = planBalancedSparseKernel(shape, error);
       MappingAttr sparse =
-          succeeded(plan)
-              ? buildSparseMapping(&getContext(), target, shape, *plan)
-              : MappingAttr();
+          mapBalancedSparse(&getContext(), target, shape, error);
       if (!sparse)
-        return skip(failed(plan) ? error
-                                 : "the sparse kernel does not fit on " +
-                                       target.getName().str());
+        return skip(error);
       r.sparseUs =
           predictBalancedSparse(target, params, shape, sparse).latencyUs;
       if (decide == "model" && dense && r.sparseUs >= r.denseUs)
