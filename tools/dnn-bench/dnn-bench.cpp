@@ -156,7 +156,7 @@ bool parseDouble(const std::string &s, double &out) {
 // Element types and conversions
 //===----------------------------------------------------------------------===//
 
-enum class DType { F32, F16, BF16, F64, I8 };
+enum class DType { F32, F16, BF16, F64, I8, I16, I32 };
 
 const char *dtypeName(DType t) {
   switch (t) {
@@ -165,6 +165,8 @@ const char *dtypeName(DType t) {
   case DType::BF16: return "bf16";
   case DType::F64: return "f64";
   case DType::I8: return "i8";
+  case DType::I16: return "i16";
+  case DType::I32: return "i32";
   }
   return "?";
 }
@@ -172,7 +174,8 @@ const char *dtypeName(DType t) {
 bool parseDType(const std::string &s, DType &out) {
   static const std::pair<const char *, DType> names[] = {
       {"f32", DType::F32}, {"f16", DType::F16}, {"bf16", DType::BF16},
-      {"f64", DType::F64}, {"i8", DType::I8}};
+      {"f64", DType::F64}, {"i8", DType::I8},
+      {"i16", DType::I16}, {"i32", DType::I32}};
   for (const auto &n : names)
     if (s == n.first) {
       out = n.second;
@@ -188,6 +191,8 @@ size_t dtypeSize(DType t) {
   case DType::BF16: return 2;
   case DType::F64: return 8;
   case DType::I8: return 1;
+  case DType::I16: return 2;
+  case DType::I32: return 4;
   }
   return 0;
 }
@@ -279,6 +284,16 @@ double loadElement(const unsigned char *data, DType t, size_t i) {
   }
   case DType::I8:
     return double(int8_t(data[i]));
+  case DType::I16: {
+    int16_t v;
+    std::memcpy(&v, data + 2 * i, 2);
+    return v;
+  }
+  case DType::I32: {
+    int32_t v;
+    std::memcpy(&v, data + 4 * i, 4);
+    return v;
+  }
   }
   return 0;
 }
@@ -302,7 +317,7 @@ struct SplitMix64 {
 /// at seed ^ (0xD1B54A32D192ED03 * (argIndex + 1)); each element takes one
 /// output z; floats are (z >> 40) * 2^-24 * 2 - 1, uniform in [-1, 1) and
 /// exact in f32 (converted to f16/bf16 rounding to nearest even, widened to
-/// f64); i8 elements are the top byte of z, uniform in [-128, 127].
+/// f64); integer elements are the top 8, 16 or 32 bits of z.
 void fillRandom(unsigned char *out, DType t, size_t count, uint64_t seed,
                 uint64_t argIndex) {
   SplitMix64 gen{seed ^ (0xD1B54A32D192ED03ull * (argIndex + 1))};
@@ -327,6 +342,16 @@ void fillRandom(unsigned char *out, DType t, size_t count, uint64_t seed,
     case DType::I8:
       out[i] = (unsigned char)(z >> 56);
       break;
+    case DType::I16: {
+      uint16_t h = uint16_t(z >> 48);
+      std::memcpy(out + 2 * i, &h, 2);
+      break;
+    }
+    case DType::I32: {
+      uint32_t w = uint32_t(z >> 32);
+      std::memcpy(out + 4 * i, &w, 4);
+      break;
+    }
     }
   }
 }
@@ -586,7 +611,7 @@ Manifest parseManifest(const std::string &text, const std::string &where) {
       }
       a.name = f[3];
       if (!parseDType(f[4], a.dtype))
-        err("unknown dtype '" + f[4] + "' (expected f32, f16, bf16, f64 or i8)");
+        err("unknown dtype '" + f[4] + "' (expected f32, f16, bf16, f64, i8, i16 or i32)");
       if (a.kind == ArgKind::Workspace) {
         if (a.name != "workspace" || a.dtype != DType::I8)
           err("a workspace argument reads 'arg <index> workspace workspace i8 "
@@ -881,11 +906,16 @@ std::string readNpy(const std::string &path, NpyArray &arr) {
     arr.itemSize = 8;
   else if (d == "|i1" || d == "|u1")
     arr.itemSize = 1;
+  else if (d == "<i2" || d == "<u2")
+    arr.itemSize = 2;
+  else if (d == "<i4" || d == "<u4")
+    arr.itemSize = 4;
   else if (!d.empty() && d[0] == '>')
     return "big-endian dtype '" + d + "' is not supported";
   else
     return "unsupported dtype '" + d +
-           "' (supported: <f4, <f2, <V2 (bfloat16), <f8, |i1, |u1)";
+           "' (supported: <f4, <f2, <V2 (bfloat16), <f8, |i1, |u1, <i2, <u2, "
+           "<i4, <u4)";
 
   if (!numElements(arr.shape, arr.elements) ||
       arr.elements > (uint64_t(1) << 62) / arr.itemSize)
@@ -908,6 +938,8 @@ bool descrMatches(const std::string &descr, DType t) {
   case DType::BF16: return descr == "<V2" || descr == "|V2";
   case DType::F64: return descr == "<f8";
   case DType::I8: return descr == "|i1" || descr == "|u1";
+  case DType::I16: return descr == "<i2" || descr == "<u2";
+  case DType::I32: return descr == "<i4" || descr == "<u4";
   }
   return false;
 }
@@ -919,6 +951,8 @@ const char *descrOf(DType t) {
   case DType::BF16: return "<V2";
   case DType::F64: return "<f8";
   case DType::I8: return "|i1";
+  case DType::I16: return "<i2";
+  case DType::I32: return "<i4";
   }
   return "";
 }
@@ -931,6 +965,8 @@ DType dtypeOfDescr(const std::string &descr, bool &isUnsignedByte) {
   if (descr == "<f2") return DType::F16;
   if (descr == "<f8") return DType::F64;
   if (descr == "<V2" || descr == "|V2") return DType::BF16;
+  if (descr == "<i2" || descr == "<u2") return DType::I16;
+  if (descr == "<i4" || descr == "<u4") return DType::I32;
   return DType::I8;
 }
 
@@ -1200,6 +1236,8 @@ Tolerance defaultTolerance(DType t) {
   case DType::BF16:
     return {5e-2, 1e-2};
   case DType::I8:
+  case DType::I16:
+  case DType::I32:
     return {0, 0};
   }
   return {0, 0};

@@ -1116,13 +1116,13 @@ struct ConvertDNNToGPUPass
              << weightsFile << "': " << error.message();
     int64_t written = 0;
     for (auto [at, value] : placed) {
-      FailureOr<RawTensor> data = readConstant(value);
+      FailureOr<std::vector<char>> data = readConstantBytes(value);
       if (failed(data))
         return module.emitError("dnn-lower-to-gpu: the data of a ")
                << value.getType() << " weight is not available";
       file.write_zeros(at - written);
-      file.write(data->bytes.data(), data->bytes.size());
-      written = at + static_cast<int64_t>(data->bytes.size());
+      file.write(data->data(), data->size());
+      written = at + static_cast<int64_t>(data->size());
     }
     file.write_zeros(offset - written);
     file.close();

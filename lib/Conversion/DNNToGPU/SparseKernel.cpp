@@ -39,10 +39,10 @@ FailureOr<SparseKernelSpec> mlir::dnn::getSparseKernelSpec(SparseLinearOp op,
   spec.shape = getBalancedSparseShape(op);
   spec.elementType = op.getType().getElementType();
   spec.indexType = op.getIndices().getType().getElementType();
-  if (!spec.indexType.isInteger(8)) {
-    error = "the balanced-sparse GPU kernel reads i8 offsets (bank_size <= "
-            "256, index_bits <= 8), got " +
-            std::to_string(spec.indexType.getIntOrFloatBitWidth()) + "-bit";
+  // Offsets are read unsigned: i8, i16 or i32 (the op's verifier).
+  if (!spec.indexType.isInteger(8) && !spec.indexType.isInteger(16) &&
+      !spec.indexType.isInteger(32)) {
+    error = "the balanced-sparse GPU kernel reads i8, i16 or i32 offsets";
     return failure();
   }
   int64_t bank = spec.shape.bankSize;

@@ -149,28 +149,28 @@ FailureOr<RawTensor> mlir::dnn::readConstant(ConstantOp op) {
   return readConstant(op.getValue());
 }
 
-FailureOr<RawTensor> mlir::dnn::readConstant(ElementsAttr elements) {
-  RawTensor raw;
-  raw.type = dyn_cast<RankedTensorType>(elements.getType());
-  if (!raw.type)
+FailureOr<std::vector<char>>
+mlir::dnn::readConstantBytes(ElementsAttr elements) {
+  auto type = dyn_cast<RankedTensorType>(elements.getType());
+  if (!type || !type.getElementType().isIntOrFloat())
     return failure();
-  raw.elementType = dyn_cast<FloatType>(raw.type.getElementType());
-  if (!raw.elementType || raw.elementType.getWidth() % 8 != 0)
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  if (width % 8 != 0)
     return failure();
-  raw.elementBytes = raw.elementType.getWidth() / 8;
-  size_t total = static_cast<size_t>(raw.type.getNumElements()) *
-                 static_cast<size_t>(raw.elementBytes);
+  size_t elementBytes = width / 8;
+  size_t total = static_cast<size_t>(type.getNumElements()) * elementBytes;
+  std::vector<char> bytes;
   Attribute value = elements;
   ArrayRef<char> data;
   if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
     data = dense.getRawData();
     if (dense.isSplat()) {
-      if (static_cast<int64_t>(data.size()) != raw.elementBytes)
+      if (data.size() != elementBytes)
         return failure();
-      raw.bytes.resize(total);
-      for (size_t i = 0; i < total; i += raw.elementBytes)
-        std::memcpy(raw.bytes.data() + i, data.data(), raw.elementBytes);
-      return raw;
+      bytes.resize(total);
+      for (size_t i = 0; i < total; i += elementBytes)
+        std::memcpy(bytes.data() + i, data.data(), elementBytes);
+      return bytes;
     }
   } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
@@ -182,7 +182,23 @@ FailureOr<RawTensor> mlir::dnn::readConstant(ElementsAttr elements) {
   }
   if (data.size() != total)
     return failure();
-  raw.bytes.assign(data.begin(), data.end());
+  bytes.assign(data.begin(), data.end());
+  return bytes;
+}
+
+FailureOr<RawTensor> mlir::dnn::readConstant(ElementsAttr elements) {
+  RawTensor raw;
+  raw.type = dyn_cast<RankedTensorType>(elements.getType());
+  if (!raw.type)
+    return failure();
+  raw.elementType = dyn_cast<FloatType>(raw.type.getElementType());
+  if (!raw.elementType || raw.elementType.getWidth() % 8 != 0)
+    return failure();
+  raw.elementBytes = raw.elementType.getWidth() / 8;
+  FailureOr<std::vector<char>> bytes = readConstantBytes(elements);
+  if (failed(bytes))
+    return failure();
+  raw.bytes = std::move(*bytes);
   return raw;
 }
 

@@ -38,6 +38,10 @@ struct RawTensor {
 FailureOr<RawTensor> readConstant(ConstantOp op);
 /// The same for the value of any constant op.
 FailureOr<RawTensor> readConstant(ElementsAttr value);
+/// The little-endian bytes of a dense or dense_resource constant of any
+/// float or integer element type of whole bytes (a splat expanded); fails
+/// if its data is absent.
+FailureOr<std::vector<char>> readConstantBytes(ElementsAttr value);
 
 /// The attribute holding `raw`: a dense_resource blob (under a key derived
 /// from `like`'s) if `like` is one, else dense (a splat if uniform).
