@@ -65,3 +65,20 @@ if config.dnn_have_runtime and (os.path.exists("/dev/nvidia0") or
     config.available_features.add("cuda-device")
 if shutil.which("cmake"):
     config.available_features.add("cmake")
+
+# mlir-runner and its support libraries, from the LLVM dnn-mlir builds
+# against: the feature `mlir-runner` and the substitutions
+# %mlir_c_runner_utils / %mlir_runner_utils (the names upstream's
+# integration tests use), for tests that run code compiled by upstream
+# pipelines such as the sparsifier.
+
+runner = shutil.which("mlir-runner", path=config.llvm_tools_dir)
+if runner:
+    lib_dir = os.path.join(os.path.dirname(os.path.realpath(runner)),
+                           os.pardir, "lib")
+    libs = [os.path.normpath(os.path.join(lib_dir, name + config.shlib_ext))
+            for name in ("libmlir_c_runner_utils", "libmlir_runner_utils")]
+    if all(os.path.exists(lib) for lib in libs):
+        config.available_features.add("mlir-runner")
+        config.substitutions.append(("%mlir_c_runner_utils", libs[0]))
+        config.substitutions.append(("%mlir_runner_utils", libs[1]))

@@ -25,15 +25,22 @@ static int64_t sparseRegsPerThread(int64_t nnz, int64_t batchTile) {
 /// per SM) the kernel sustains. Not calibrated on hardware yet.
 static constexpr double kSharedPipeEfficiency = 0.7;
 
-BalancedSparseShape dnn::getBalancedSparseShape(SparseLinearOp op) {
+BalancedSparseShape
+dnn::getBalancedSparseShape(BalancedSparseOpInterface op) {
   BalancedSparseShape shape;
-  shape.m = op.getBatchRows();
-  shape.n = op.getOutFeatures();
-  shape.k = op.getInFeatures();
+  GemmShape gemm = op.getSparseGemmShape();
+  shape.m = gemm.m;
+  shape.n = gemm.n;
+  shape.k = gemm.k;
+  shape.xElements =
+      cast<RankedTensorType>(op.getInput().getType()).getNumElements();
   shape.bankSize = op.getLayout().getBankSize();
   shape.nnz = op.getLayout().getNnz();
-  shape.valueBytes = op.getValues().getType().getElementTypeBitWidth() / 8;
-  shape.indexBytes = op.getIndices().getType().getElementTypeBitWidth() / 8;
+  auto bytes = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementTypeBitWidth() / 8;
+  };
+  shape.valueBytes = bytes(op.getValues());
+  shape.indexBytes = bytes(op.getIndices());
   shape.bias = static_cast<bool>(op.getBias());
   return shape;
 }
@@ -111,7 +118,8 @@ Cost dnn::predictBalancedSparse(GPUTargetAttr target,
 
   double entries = static_cast<double>(shape.n) * banks * shape.nnz;
   double sparseBytes = entries * (shape.valueBytes + shape.indexBytes);
-  double xBytes = static_cast<double>(shape.m * shape.k * shape.valueBytes);
+  int64_t xElements = shape.xElements ? shape.xElements : shape.m * shape.k;
+  double xBytes = static_cast<double>(xElements * shape.valueBytes);
   double yBytes = static_cast<double>(shape.m * shape.n * shape.valueBytes);
   double biasBytes = shape.bias ? static_cast<double>(shape.n *
                                                       shape.valueBytes)

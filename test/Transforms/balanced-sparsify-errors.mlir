@@ -14,7 +14,7 @@
 // BITS: error: dnn-balanced-sparsify: index-bits must be 0 or in [5, 32] for bank-size 32, got 3
 // DECIDE: error: dnn-balanced-sparsify: decide must be model or always, got 'maybe'
 // EMIT: error: dnn-balanced-sparsify: emit must be sparse or masked, got 'csr'
-// NAME: warning: dnn-balanced-sparsify: no dnn.linear named 'nope'
+// NAME: warning: dnn-balanced-sparsify: no dnn.linear or dnn.conv2d named 'nope'
 // REPORT: error: dnn-balanced-sparsify: cannot write report '/nonexistent/dir/r.json'
 func.func @f(%x: tensor<1x64xf32>) -> tensor<1x4xf32> {
   %w = dnn.constant dense<1.0> : tensor<4x64xf32>

@@ -14,12 +14,16 @@
 
 namespace mlir::dnn {
 
-class SparseLinearOp;
+class BalancedSparseOpInterface;
 
-/// A dnn.sparse_linear as the kernel sees it: y[m x n] from x[m x k] and
-/// n rows of `banks` banks of `bankSize` columns, `nnz` entries per bank.
+/// A dnn.sparse_linear or dnn.sparse_conv2d as the kernel sees it: y[m x n]
+/// from x[m x k] (the input, or its implicit im2col) and n rows of `banks`
+/// banks of `bankSize` columns, `nnz` entries per bank.
 struct BalancedSparseShape {
   int64_t m = 1, n = 1, k = 1;
+  /// Elements of the input tensor (m * k for a linear layer; a
+  /// convolution's im2col reads each about KH * KW / strides times).
+  int64_t xElements = 0;
   int64_t bankSize = 1, nnz = 1;
   int64_t valueBytes = 4; ///< bytes per value (and per x / y element)
   int64_t indexBytes = 1; ///< bytes per stored offset
@@ -32,7 +36,7 @@ struct BalancedSparseShape {
   }
 };
 
-BalancedSparseShape getBalancedSparseShape(SparseLinearOp op);
+BalancedSparseShape getBalancedSparseShape(BalancedSparseOpInterface op);
 
 /// How the kernel is launched. Each warp owns one output row per CTA
 /// (`rowsPerCta` warps); each CTA covers `batchTile` rows of x. x is staged

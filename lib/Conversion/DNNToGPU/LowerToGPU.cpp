@@ -140,8 +140,8 @@ private:
   LogicalResult lowerOp(Operation *op, OpBuilder &b);
   /// A GEMM-like op, alone or as the anchor of `fused`.
   LogicalResult lowerGemm(Operation *op, OpBuilder &b, FusedOp fused = {});
-  /// A balanced-sparse linear layer.
-  LogicalResult lowerSparse(SparseLinearOp op, OpBuilder &b);
+  /// A balanced-sparse layer (dnn.sparse_linear or dnn.sparse_conv2d).
+  LogicalResult lowerSparse(BalancedSparseOpInterface op, OpBuilder &b);
   /// The kernel cached under `key`, built by `build(name)` on a miss.
   FailureOr<gpu::GPUFuncOp>
   kernel(StringRef key, StringRef hint,
@@ -215,7 +215,7 @@ LogicalResult FunctionLowering::check() {
                << type;
       // The offsets of a balanced-sparse weight (checked by the kernel).
       bool offsets = isa<IntegerType>(tensor.getElementType()) &&
-                     (isa<SparseLinearOp>(op) || isConstant(op));
+                     (isa<BalancedSparseOpInterface>(op) || isConstant(op));
       if (!isKernelElementType(tensor.getElementType()) && !offsets)
         return op->emitOpError("dnn-lower-to-gpu has kernels for f32, f16 "
                                "and bf16 tensors (and integer sparse offsets), got ")
@@ -228,7 +228,7 @@ LogicalResult FunctionLowering::check() {
                                  "the tensor-core kernel (mma.sync.m16n8k16), "
                              "which needs sm_80 or newer; the target '")
              << target.getName() << "' is " << target.getArch();
-    if (isa<GemmOpInterface, SparseLinearOp>(op) &&
+    if (isa<GemmOpInterface, BalancedSparseOpInterface>(op) &&
         !op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName))
       return op->emitOpError("has no #dnn.mapping: run dnn-assign-mapping "
                              "first (the mapping fixes the kernel's tiles "
@@ -594,33 +594,37 @@ std::string opKey(Operation *op) {
   return key;
 }
 
-LogicalResult FunctionLowering::lowerSparse(SparseLinearOp op,
+LogicalResult FunctionLowering::lowerSparse(BalancedSparseOpInterface op,
                                             OpBuilder &b) {
-  Location loc = op.getLoc();
+  Location loc = op->getLoc();
   auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
   std::string error;
   FailureOr<SparseKernelSpec> spec = getSparseKernelSpec(op, mapping, error);
   if (failed(spec))
-    return op.emitOpError("dnn-lower-to-gpu: ") << error;
+    return op->emitOpError("dnn-lower-to-gpu: ") << error;
   std::array<int64_t, 2> grid = getSparseGrid(*spec);
   // The promise: the kernel is the one the performance model priced.
   if (grid[0] * grid[1] != mapping.getCtas())
-    return op.emitOpError("dnn-lower-to-gpu: #dnn.mapping says ")
+    return op->emitOpError("dnn-lower-to-gpu: #dnn.mapping says ")
            << mapping.getCtas() << " CTAs but the sparse kernel's grid is "
            << grid[0] << "x" << grid[1]
            << " (stale mapping? re-run dnn-assign-mapping)";
   const BalancedSparseShape &shape = spec->shape;
   Type element = spec->elementType;
-  SmallVector<Value> args = {
-      reshaped(b, loc, buffer(op.getInput()),
-               MemRefType::get({shape.m, shape.k}, element)),
-      buffer(op.getValues()), buffer(op.getIndices())};
+  // A convolution's kernel takes x and y as they are (4-D).
+  bool conv = spec->conv.has_value();
+  Value x = buffer(op.getInput()), y = resultBuffer(b, op);
+  if (!conv) {
+    x = reshaped(b, loc, x, MemRefType::get({shape.m, shape.k}, element));
+    y = reshaped(b, loc, y, MemRefType::get({shape.m, shape.n}, element));
+  }
+  SmallVector<Value> args = {x, buffer(op.getValues()),
+                             buffer(op.getIndices())};
   if (op.getBias())
     args.push_back(buffer(op.getBias()));
-  args.push_back(reshaped(b, loc, resultBuffer(b, op),
-                          MemRefType::get({shape.m, shape.n}, element)));
-  FailureOr<gpu::GPUFuncOp> fn =
-      kernel(opKey(op), "sparse_linear", [&](StringRef name) {
+  args.push_back(y);
+  FailureOr<gpu::GPUFuncOp> fn = kernel(
+      opKey(op), conv ? "sparse_conv2d" : "sparse_linear", [&](StringRef name) {
         return buildBalancedSparseKernel(kernelBuilder, loc, kernels, name,
                                          *spec);
       });
@@ -642,7 +646,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
   }
   if (isa<GemmOpInterface>(op))
     return lowerGemm(op, b);
-  if (auto sparse = dyn_cast<SparseLinearOp>(op))
+  if (auto sparse = dyn_cast<BalancedSparseOpInterface>(op))
     return lowerSparse(sparse, b);
   if (auto fused = dyn_cast<FusedOp>(op))
     return lowerGemm(fused.getAnchor(), b, fused);

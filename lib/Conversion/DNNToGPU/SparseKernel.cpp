@@ -32,13 +32,33 @@ static constexpr int64_t kWarp = 32;
 /// Entries per bank unrolled in the lane's inner loop (more: an scf.for).
 static constexpr int64_t kUnrollEntries = 16;
 
-FailureOr<SparseKernelSpec> mlir::dnn::getSparseKernelSpec(SparseLinearOp op,
-                                                           MappingAttr mapping,
-                                                           std::string &error) {
+FailureOr<SparseKernelSpec>
+mlir::dnn::getSparseKernelSpec(BalancedSparseOpInterface op,
+                               MappingAttr mapping, std::string &error) {
   SparseKernelSpec spec;
   spec.shape = getBalancedSparseShape(op);
-  spec.elementType = op.getType().getElementType();
-  spec.indexType = op.getIndices().getType().getElementType();
+  spec.elementType =
+      cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  spec.indexType =
+      cast<RankedTensorType>(op.getIndices().getType()).getElementType();
+  if (auto conv = dyn_cast<SparseConv2DOp>(op.getOperation())) {
+    SparseConvGeometry g;
+    ArrayRef<int64_t> in = conv.getInput().getType().getShape();
+    ArrayRef<int64_t> out = conv.getType().getShape();
+    g.batch = in[0];
+    g.channels = in[1];
+    g.height = in[2];
+    g.width = in[3];
+    g.outHeight = out[2];
+    g.outWidth = out[3];
+    for (int i = 0; i < 2; ++i) {
+      g.kernel[i] = conv.getKernel()[i];
+      g.strides[i] = conv.getStrides()[i];
+      g.padding[i] = conv.getPadding()[i];
+      g.dilation[i] = conv.getDilation()[i];
+    }
+    spec.conv = g;
+  }
   // Offsets are read unsigned: i8, i16 or i32 (the op's verifier).
   if (!spec.indexType.isInteger(8) && !spec.indexType.isInteger(16) &&
       !spec.indexType.isInteger(32)) {
@@ -88,13 +108,20 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
   Type element = spec.elementType;
   Type f32 = builder.getF32Type();
 
+  const std::optional<SparseConvGeometry> &conv = spec.conv;
   SmallVector<Type> args = {
-      MemRefType::get({s.m, s.k}, element),
+      conv ? MemRefType::get({conv->batch, conv->channels, conv->height,
+                              conv->width},
+                             element)
+           : MemRefType::get({s.m, s.k}, element),
       MemRefType::get({s.n, banks, nnz}, element),
       MemRefType::get({s.n, banks, nnz}, spec.indexType)};
   if (s.bias)
     args.push_back(MemRefType::get({s.n}, element));
-  args.push_back(MemRefType::get({s.m, s.n}, element));
+  args.push_back(conv ? MemRefType::get({conv->batch, s.n, conv->outHeight,
+                                         conv->outWidth},
+                                        element)
+                      : MemRefType::get({s.m, s.n}, element));
   auto workgroup = MemRefType::get(
       {tb * bank * chunk}, f32, MemRefLayoutAttrInterface(),
       gpu::AddressSpaceAttr::get(builder.getContext(),
@@ -152,8 +179,37 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
     Value column = ix.add(ix.mul(ix.add(firstBank, c), bank), o);
     Value mrow = ix.add(m0, t);
     Value inside = ix.both(ix.lt(column, s.k), ix.lt(mrow, s.m));
-    Value v = memref::LoadOp::create(
-        builder, loc, x, ValueRange{ix.min(mrow, s.m - 1), ix.min(column, s.k - 1)});
+    Value v;
+    if (conv) {
+      // Implicit im2col: the row is an output pixel, the column a tap of
+      // the window; h and w wrap below 0, so one unsigned compare each.
+      Value pixel = ix.min(mrow, s.m - 1), tap = ix.min(column, s.k - 1);
+      int64_t plane = conv->outHeight * conv->outWidth;
+      int64_t window = conv->kernel[0] * conv->kernel[1];
+      Value image = ix.div(pixel, plane);
+      Value rest = ix.rem(pixel, plane);
+      Value p = ix.div(rest, conv->outWidth), q = ix.rem(rest, conv->outWidth);
+      Value channel = ix.div(tap, window);
+      Value offset = ix.rem(tap, window);
+      Value kh = ix.div(offset, conv->kernel[1]);
+      Value kw = ix.rem(offset, conv->kernel[1]);
+      Value h = ix.sub(ix.add(ix.mul(p, conv->strides[0]),
+                              ix.mul(kh, conv->dilation[0])),
+                       conv->padding[0]);
+      Value w = ix.sub(ix.add(ix.mul(q, conv->strides[1]),
+                              ix.mul(kw, conv->dilation[1])),
+                       conv->padding[1]);
+      inside = ix.both(inside, ix.both(ix.lt(h, conv->height),
+                                       ix.lt(w, conv->width)));
+      v = memref::LoadOp::create(
+          builder, loc, x,
+          ValueRange{image, channel, ix.min(h, conv->height - 1),
+                     ix.min(w, conv->width - 1)});
+    } else {
+      v = memref::LoadOp::create(
+          builder, loc, x,
+          ValueRange{ix.min(mrow, s.m - 1), ix.min(column, s.k - 1)});
+    }
     v = extendToF32(builder, loc, v);
     v = arith::SelectOp::create(builder, loc, inside, v, zero);
     memref::StoreOp::create(builder, loc, v, xs, ValueRange{e});
@@ -251,8 +307,15 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
     Value v = sums[t];
     if (biasValue)
       v = arith::AddFOp::create(builder, loc, v, biasValue);
+    SmallVector<Value, 4> at = {mrow, row};
+    if (conv) {
+      int64_t plane = conv->outHeight * conv->outWidth;
+      Value rest = ix.rem(mrow, plane);
+      at = {ix.div(mrow, plane), row, ix.div(rest, conv->outWidth),
+            ix.rem(rest, conv->outWidth)};
+    }
     memref::StoreOp::create(builder, loc, roundTo(builder, loc, v, element), y,
-                            ValueRange{mrow, row});
+                            at);
   }
   builder.setInsertionPointAfter(write);
   gpu::ReturnOp::create(builder, loc);

@@ -450,6 +450,80 @@ struct SparseLinearLowering : DNNPattern<SparseLinearOp> {
   }
 };
 
+/// dnn.sparse_conv2d: the same direct loop over the kept entries, over
+/// (n, f, p, q, bank, entry); entry j of bank b is column c = b * bank +
+/// offset of the implicit GEMM, read from the zero-padded input at channel
+/// c / (KH * KW), row p * stride_h + kh * dilation_h, column q * stride_w +
+/// kw * dilation_w (padded coordinates), and 0 past K.
+struct SparseConv2DLowering : DNNPattern<SparseConv2DOp> {
+  using DNNPattern::DNNPattern;
+  LogicalResult
+  matchAndRewrite(SparseConv2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getType();
+    Type et = resultType.getElementType();
+    Type acc = computeType(et);
+    ArrayRef<int64_t> pad = op.getPadding(), strides = op.getStrides(),
+                      dilation = op.getDilation(), kernel = op.getKernel();
+    int64_t window = kernel[0] * kernel[1];
+    int64_t k = op.getSparseGemmShape().k;
+    int64_t bank = op.getLayout().getBankSize();
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(),
+                             pad.take_front(2), pad.drop_front(2),
+                             floatConst(rewriter, loc, et, 0));
+    Value init = accumulatorInit(rewriter, loc, adaptor.getBias(), 1,
+                                 resultType.getShape(), acc);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr dn, df, dp, dq, db, dj;
+    bindDims(ctx, dn, df, dp, dq, db, dj);
+    auto entries = AffineMap::get(6, 0, {df, db, dj}, ctx);
+    auto out = AffineMap::get(6, 0, {dn, df, dp, dq}, ctx);
+    Value product = generic(
+        rewriter, loc, ValueRange{adaptor.getValues(), adaptor.getIndices()},
+        init, {entries, entries, out},
+        {kPar, kPar, kPar, kPar, kRed, kRed},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto c = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(b, l, v).getResult();
+          };
+          auto mul = [&](Value x, int64_t v) {
+            return arith::MulIOp::create(b, l, x, c(v)).getResult();
+          };
+          auto add = [&](Value x, Value y) {
+            return arith::AddIOp::create(b, l, x, y).getResult();
+          };
+          Value image = linalg::IndexOp::create(b, l, 0);
+          Value p = linalg::IndexOp::create(b, l, 2);
+          Value q = linalg::IndexOp::create(b, l, 3);
+          Value bankIndex = linalg::IndexOp::create(b, l, 4);
+          // Offsets are unsigned (an i8 holds 0..255).
+          Value offset = arith::IndexCastUIOp::create(b, l, b.getIndexType(),
+                                                      args[1]);
+          Value column = add(mul(bankIndex, bank), offset);
+          Value inside = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::ule, column, c(k - 1));
+          column = arith::MinUIOp::create(b, l, column, c(k - 1));
+          Value channel = arith::DivUIOp::create(b, l, column, c(window));
+          Value tap = arith::RemUIOp::create(b, l, column, c(window));
+          Value kh = arith::DivUIOp::create(b, l, tap, c(kernel[1]));
+          Value kw = arith::RemUIOp::create(b, l, tap, c(kernel[1]));
+          Value h = add(mul(p, strides[0]), mul(kh, dilation[0]));
+          Value w = add(mul(q, strides[1]), mul(kw, dilation[1]));
+          Value x = tensor::ExtractOp::create(
+              b, l, input, ValueRange{image, channel, h, w});
+          x = arith::SelectOp::create(b, l, inside, x,
+                                      floatConst(b, l, et, 0));
+          Value weight = castFloat(b, l, args[0], acc);
+          return arith::AddFOp::create(
+              b, l, args[2],
+              arith::MulFOp::create(b, l, weight, castFloat(b, l, x, acc)));
+        });
+    rewriter.replaceOp(op, roundTo(rewriter, loc, product, et));
+    return success();
+  }
+};
+
 //--- matmul -------------------------------------------------------------===//
 
 struct MatmulLowering : DNNPattern<MatmulOp> {
@@ -1028,6 +1102,7 @@ Value dnn::buildActivation(OpBuilder &b, Location loc, ActivationKind kind,
 
 void dnn::populateDNNToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2DLowering, LinearLowering, SparseLinearLowering,
+               SparseConv2DLowering,
                MatmulLowering,
                BatchNormLowering, ActivationLowering,
                BroadcastBinaryLowering<AddOp, arith::AddFOp>,

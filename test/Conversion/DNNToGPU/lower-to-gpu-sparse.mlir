@@ -81,3 +81,26 @@ func.func @main(%x: tensor<1x1024xf32>, %v: tensor<4x2x1xf32>) -> tensor<1x4xf32
       : (tensor<1x1024xf32>, tensor<4x2x1xf32>, tensor<4x2x1xi16>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
+
+// -----
+
+// dnn.sparse_conv2d: the same kernel over the implicit GEMM (M = 2 * 5 * 5
+// output pixels in batch tiles of 8: 7 CTAs along y; F = 5 rows: one CTA
+// along x), x and y passed 4-D, x gathered through the window (image,
+// channel, row, column) while staging, y written NCHW.
+// CHECK-LABEL: func.func @main
+// CHECK: gpu.launch_func {{.*}} @dnn_kernels::@sparse_conv2d_0 blocks in (%c1{{.*}}, %c7, %c1{{.*}}) threads in (%c256,
+// CHECK-LABEL: gpu.func @sparse_conv2d_0
+// CHECK-SAME: (%{{.*}}: memref<2x3x9x9xf32>, %{{.*}}: memref<5x4x2xf32>, %{{.*}}: memref<5x4x2xi8>, %{{.*}}: memref<5xf32>, %{{.*}}: memref<2x5x5x5xf32>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<2048xf32, #gpu.address_space<workgroup>>
+// CHECK-SAME: dnn.launch = array<i64: 1, 7, 1, 256>
+// CHECK: memref.load %arg0[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<2x3x9x9xf32>
+// CHECK: memref.store %{{.*}}, %arg4[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<2x5x5x5xf32>
+func.func @main(%x: tensor<2x3x9x9xf32>, %v: tensor<5x4x2xf32>, %b: tensor<5xf32>) -> tensor<2x5x5x5xf32> {
+  %i = dnn.constant dense<[[[0, 1], [2, 7], [0, 5], [1, 2]], [[0, 1], [2, 7], [0, 5], [1, 2]], [[0, 1], [2, 7], [0, 5], [1, 2]], [[0, 1], [2, 7], [0, 5], [1, 2]], [[0, 1], [2, 7], [0, 5], [1, 2]]]> : tensor<5x4x2xi8>
+  %y = dnn.sparse_conv2d %x, %v, %i, %b {kernel = array<i64: 3, 3>,
+      strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>,
+      layout = #dnn.balanced<bank_size = 8, nnz = 2, index_bits = 3, value_type = f32>}
+      : (tensor<2x3x9x9xf32>, tensor<5x4x2xf32>, tensor<5x4x2xi8>, tensor<5xf32>) -> tensor<2x5x5x5xf32>
+  return %y : tensor<2x5x5x5xf32>
+}

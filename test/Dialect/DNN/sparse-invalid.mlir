@@ -125,3 +125,58 @@ func.func @offset_negative(%x: tensor<1x8xf32>, %v: tensor<2x2x2xf32>) -> tensor
       : (tensor<1x8xf32>, tensor<2x2x2xf32>, tensor<2x2x2xi8>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+func.func @conv_banks(%x: tensor<1x3x8x8xf32>, %v: tensor<4x3x2xf32>, %i: tensor<4x3x2xi8>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{'dnn.sparse_conv2d' op the window reads 27 features, 4 banks of 8, but values have 3 banks}}
+  %y = dnn.sparse_conv2d %x, %v, %i {kernel = array<i64: 3, 3>, layout = #dnn.balanced<bank_size = 8, nnz = 2, index_bits = 3, value_type = f32>}
+      : (tensor<1x3x8x8xf32>, tensor<4x3x2xf32>, tensor<4x3x2xi8>) -> tensor<1x4x6x6xf32>
+  return %y : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_kernel(%x: tensor<1x3x8x8xf32>, %v: tensor<4x4x2xf32>, %i: tensor<4x4x2xi8>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{'dnn.sparse_conv2d' op 'kernel' must have 2 entries, got 3}}
+  %y = dnn.sparse_conv2d %x, %v, %i {kernel = array<i64: 3, 3, 1>, layout = #dnn.balanced<bank_size = 8, nnz = 2, index_bits = 3, value_type = f32>}
+      : (tensor<1x3x8x8xf32>, tensor<4x4x2xf32>, tensor<4x4x2xi8>) -> tensor<1x4x6x6xf32>
+  return %y : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_window(%x: tensor<1x3x2x8xf32>, %v: tensor<4x4x2xf32>, %i: tensor<4x4x2xi8>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{'dnn.sparse_conv2d' op kernel extent 3 exceeds the padded input height 2}}
+  %y = dnn.sparse_conv2d %x, %v, %i {kernel = array<i64: 3, 3>, layout = #dnn.balanced<bank_size = 8, nnz = 2, index_bits = 3, value_type = f32>}
+      : (tensor<1x3x2x8xf32>, tensor<4x4x2xf32>, tensor<4x4x2xi8>) -> tensor<1x4x6x6xf32>
+  return %y : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_offsets(%x: tensor<1x1x4x4xf32>, %v: tensor<2x1x2xf32>) -> tensor<1x2x3x3xf32> {
+  %i = dnn.constant dense<[[[0, 3]], [[2, 2]]]> : tensor<2x1x2xi8>
+  // expected-error @+1 {{'dnn.sparse_conv2d' op bank 0 of row 1: entry 1 has offset 2 after 2 (offsets must increase strictly within a bank)}}
+  %y = dnn.sparse_conv2d %x, %v, %i {kernel = array<i64: 2, 2>, layout = #dnn.balanced<bank_size = 4, nnz = 2, index_bits = 2, value_type = f32>}
+      : (tensor<1x1x4x4xf32>, tensor<2x1x2xf32>, tensor<2x1x2xi8>) -> tensor<1x2x3x3xf32>
+  return %y : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x1x4x4xf32>, %v: tensor<2x1x2xf32>, %i: tensor<2x1x2xi8>, %b: tensor<3xf32>) -> tensor<1x2x3x3xf32> {
+  // expected-error @+1 {{'dnn.sparse_conv2d' op bias must be a 1-D tensor of 2 elements (one per output channel)}}
+  %y = dnn.sparse_conv2d %x, %v, %i, %b {kernel = array<i64: 2, 2>, layout = #dnn.balanced<bank_size = 4, nnz = 2, index_bits = 2, value_type = f32>}
+      : (tensor<1x1x4x4xf32>, tensor<2x1x2xf32>, tensor<2x1x2xi8>, tensor<3xf32>) -> tensor<1x2x3x3xf32>
+  return %y : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+func.func @conv_no_kernel(%x: tensor<1x1x4x4xf32>, %v: tensor<2x1x2xf32>, %i: tensor<2x1x2xi8>) -> tensor<1x2x3x3xf32> {
+  // expected-error @+1 {{'dnn.sparse_conv2d' op requires attribute 'kernel'}}
+  %y = dnn.sparse_conv2d %x, %v, %i {layout = #dnn.balanced<bank_size = 4, nnz = 2, index_bits = 2, value_type = f32>}
+      : (tensor<1x1x4x4xf32>, tensor<2x1x2xf32>, tensor<2x1x2xi8>) -> tensor<1x2x3x3xf32>
+  return %y : tensor<1x2x3x3xf32>
+}

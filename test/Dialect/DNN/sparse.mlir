@@ -37,3 +37,25 @@ func.func @wide_container(%x: tensor<1x64xf32>, %v: tensor<4x2x8xf32>, %i: tenso
       : (tensor<1x64xf32>, tensor<4x2x8xf32>, tensor<4x2x8xi32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
+
+// dnn.sparse_conv2d: a 3x3 convolution of 3 channels (K = 27) in banks of 8
+// (4 banks, the last partial), 2 kept per bank, stride 2, padding 1, bias.
+// CHECK-LABEL: func.func @conv
+// CHECK: dnn.sparse_conv2d %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {kernel = array<i64: 3, 3>, layout = #dnn.balanced<bank_size = 8, nnz = 2, index_bits = 3, value_type = f32>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<2x3x9x9xf32>, tensor<5x4x2xf32>, tensor<5x4x2xi8>, tensor<5xf32>) -> tensor<2x5x5x5xf32>
+func.func @conv(%x: tensor<2x3x9x9xf32>, %v: tensor<5x4x2xf32>, %i: tensor<5x4x2xi8>, %b: tensor<5xf32>) -> tensor<2x5x5x5xf32> {
+  %y = dnn.sparse_conv2d %x, %v, %i, %b {kernel = array<i64: 3, 3>,
+      strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>,
+      layout = #dnn.balanced<bank_size = 8, nnz = 2, index_bits = 3, value_type = f32>}
+      : (tensor<2x3x9x9xf32>, tensor<5x4x2xf32>, tensor<5x4x2xi8>, tensor<5xf32>) -> tensor<2x5x5x5xf32>
+  return %y : tensor<2x5x5x5xf32>
+}
+
+// A dilated 1x2 window without bias, f16.
+// CHECK-LABEL: func.func @conv_dilated
+// CHECK: dnn.sparse_conv2d {{.*}} -> tensor<1x4x6x4xf16>
+func.func @conv_dilated(%x: tensor<1x2x6x6xf16>, %v: tensor<4x1x2xf16>, %i: tensor<4x1x2xi8>) -> tensor<1x4x6x4xf16> {
+  %y = dnn.sparse_conv2d %x, %v, %i {kernel = array<i64: 1, 2>, dilation = array<i64: 1, 2>,
+      layout = #dnn.balanced<bank_size = 4, nnz = 2, index_bits = 2, value_type = f16>}
+      : (tensor<1x2x6x6xf16>, tensor<4x1x2xf16>, tensor<4x1x2xi8>) -> tensor<1x4x6x4xf16>
+  return %y : tensor<1x4x6x4xf16>
+}

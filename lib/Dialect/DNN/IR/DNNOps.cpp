@@ -343,59 +343,70 @@ DNN_SHAPE_FUNCTION(LinearOp, linearShape)
 // SparseLinearOp
 //===----------------------------------------------------------------------===//
 
+/// Checks `values` and `indices` of a balanced-sparse op against `layout`
+/// for a reduction of length `k` (what the input feeds the implicit GEMM).
+static LogicalResult checkBalancedOperands(EmitFn emit,
+                                           BalancedSparsityAttr layout,
+                                           RankedTensorType values,
+                                           RankedTensorType indices,
+                                           int64_t k, StringRef source) {
+  if (values.getRank() != 3)
+    return emit() << "expects 3-D values (N x banks x nnz), got rank "
+                  << values.getRank();
+  if (values.getShape() != indices.getShape())
+    return emit() << "values " << ShapeStr{values.getShape()}
+                  << " and indices " << ShapeStr{indices.getShape()}
+                  << " differ in shape";
+  if (values.getElementType() != layout.getValueType())
+    return emit() << "values are " << values.getElementType()
+                  << " but the layout's value_type is "
+                  << layout.getValueType();
+  int64_t width = indices.getElementTypeBitWidth();
+  if (width < layout.getIndexBits())
+    return emit() << "indices of " << width
+                  << " bits cannot hold the layout's index_bits = "
+                  << layout.getIndexBits();
+  int64_t banks = layout.getNumBanks(k);
+  if (values.getDimSize(1) != banks)
+    return emit() << source << " " << k << " features, " << banks
+                  << " banks of " << layout.getBankSize()
+                  << ", but values have " << values.getDimSize(1) << " banks";
+  if (values.getDimSize(2) != layout.getNnz())
+    return emit() << "values keep " << values.getDimSize(2)
+                  << " entries per bank but the layout's nnz is "
+                  << layout.getNnz();
+  return success();
+}
+
 static FailureOr<RankedTensorType>
 sparseLinearShape(SparseLinearOp::Adaptor op, EmitFn emit) {
   DNN_REQUIRE_ATTR(op, "layout", getLayoutAttr)
-  BalancedSparsityAttr layout = op.getLayoutAttr();
   RankedTensorType input = tensorOf(op.getInput());
   RankedTensorType values = tensorOf(op.getValues());
-  RankedTensorType indices = tensorOf(op.getIndices());
   if (input.getRank() < 1)
     return fail(emit() << "expects an input of rank 1 or more");
-  if (values.getRank() != 3)
-    return fail(emit() << "expects 3-D values (N x banks x nnz), got rank "
-                       << values.getRank());
-  if (values.getShape() != indices.getShape())
-    return fail(emit() << "values " << ShapeStr{values.getShape()}
-                       << " and indices " << ShapeStr{indices.getShape()}
-                       << " differ in shape");
-  if (values.getElementType() != layout.getValueType())
-    return fail(emit() << "values are " << values.getElementType()
-                       << " but the layout's value_type is "
-                       << layout.getValueType());
-  int64_t width = indices.getElementTypeBitWidth();
-  if (width < layout.getIndexBits())
-    return fail(emit() << "indices of " << width
-                       << " bits cannot hold the layout's index_bits = "
-                       << layout.getIndexBits());
-  int64_t k = input.getShape().back();
-  int64_t banks = layout.getNumBanks(k);
-  if (values.getDimSize(1) != banks)
-    return fail(emit() << "input has " << k << " features, "
-                       << banks << " banks of " << layout.getBankSize()
-                       << ", but values have " << values.getDimSize(1)
-                       << " banks");
-  if (values.getDimSize(2) != layout.getNnz())
-    return fail(emit() << "values keep " << values.getDimSize(2)
-                       << " entries per bank but the layout's nnz is "
-                       << layout.getNnz());
+  if (failed(checkBalancedOperands(emit, op.getLayoutAttr(), values,
+                                   tensorOf(op.getIndices()),
+                                   input.getShape().back(), "input has")))
+    return failure();
   return linearResult(emit, input, values.getDimSize(0), op.getBias());
 }
 DNN_SHAPE_FUNCTION(SparseLinearOp, sparseLinearShape)
 
-/// The in-bank offsets of a constant indices operand: every bank's must lie
-/// in [0, bank_size) and increase strictly. Non-constant (or unreadable)
-/// indices are not checked here.
-LogicalResult SparseLinearOp::verify() {
+/// The in-bank offsets of a constant `indices` operand of `op`: every
+/// bank's must lie in [0, bank_size) and increase strictly. Non-constant
+/// (or unreadable) indices are not checked here.
+static LogicalResult verifyBankOffsets(BalancedSparseOpInterface op) {
   ElementsAttr data;
-  if (!matchPattern(getIndices(), m_Constant(&data)))
+  if (!matchPattern(op.getIndices(), m_Constant(&data)))
     return success();
   auto ints = data.tryGetValues<APInt>();
   if (!ints)
     return success();
-  int64_t bankSize = getLayout().getBankSize();
-  int64_t nnz = getLayout().getNnz();
-  ArrayRef<int64_t> shape = getValues().getType().getShape();
+  int64_t bankSize = op.getLayout().getBankSize();
+  int64_t nnz = op.getLayout().getNnz();
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(op.getValues().getType()).getShape();
   int64_t position = 0, previous = -1;
   for (const APInt &value : *ints) {
     // Offsets are unsigned: an i8 container holds 0..255.
@@ -405,7 +416,7 @@ LogicalResult SparseLinearOp::verify() {
       previous = -1;
     if (offset >= bankSize || offset <= previous) {
       int64_t bank = position / nnz;
-      auto diag = emitOpError()
+      auto diag = op->emitOpError()
                   << "bank " << bank % shape[1] << " of row "
                   << bank / shape[1] << ": entry " << j << " has offset "
                   << offset;
@@ -420,6 +431,10 @@ LogicalResult SparseLinearOp::verify() {
   return success();
 }
 
+LogicalResult SparseLinearOp::verify() {
+  return verifyBankOffsets(cast<BalancedSparseOpInterface>(getOperation()));
+}
+
 static int64_t product(ArrayRef<int64_t> dims);
 
 int64_t SparseLinearOp::getBatchRows() {
@@ -430,6 +445,67 @@ int64_t SparseLinearOp::getInFeatures() {
 }
 int64_t SparseLinearOp::getOutFeatures() {
   return getValues().getType().getDimSize(0);
+}
+GemmShape SparseLinearOp::getSparseGemmShape() {
+  return {1, getBatchRows(), getOutFeatures(), getInFeatures()};
+}
+
+//===----------------------------------------------------------------------===//
+// SparseConv2DOp
+//===----------------------------------------------------------------------===//
+
+static FailureOr<RankedTensorType>
+sparseConv2dShape(SparseConv2DOp::Adaptor op, EmitFn emit) {
+  DNN_REQUIRE_ATTR(op, "layout", getLayoutAttr)
+  DNN_REQUIRE_ATTR(op, "kernel", getKernelAttr)
+  RankedTensorType input = tensorOf(op.getInput());
+  RankedTensorType values = tensorOf(op.getValues());
+  if (input.getRank() != 4)
+    return fail(emit() << "expects a 4-D input (N x C x H x W), got rank "
+                       << input.getRank());
+  if (failed(checkArray(emit, "kernel", op.getKernel(), 2, 1)) ||
+      failed(checkArray(emit, "strides", op.getStrides(), 2, 1)) ||
+      failed(checkArray(emit, "padding", op.getPadding(), 4, 0)) ||
+      failed(checkArray(emit, "dilation", op.getDilation(), 2, 1)))
+    return failure();
+  ArrayRef<int64_t> in = input.getShape(), kernel = op.getKernel();
+  std::optional<int64_t> k = llvm::checkedMul(in[1], kernel[0]);
+  if (k)
+    k = llvm::checkedMul(*k, kernel[1]);
+  if (!k)
+    return fail(emit() << "C * KH * KW overflows 64 bits");
+  if (failed(checkBalancedOperands(emit, op.getLayoutAttr(), values,
+                                   tensorOf(op.getIndices()), *k,
+                                   "the window reads")))
+    return failure();
+  int64_t f = values.getDimSize(0);
+  if (Value bias = op.getBias()) {
+    RankedTensorType b = tensorOf(bias);
+    if (b.getRank() != 1 || b.getDimSize(0) != f)
+      return fail(emit() << "bias must be a 1-D tensor of " << f
+                         << " elements (one per output channel)");
+    if (failed(checkBiasElementType(emit, b, input)))
+      return failure();
+  }
+  FailureOr<SmallVector<int64_t>> spatial =
+      windowOutputShape2D(emit, in, kernel, op.getStrides(), op.getPadding(),
+                          op.getDilation(), false);
+  if (failed(spatial))
+    return failure();
+  return makeTensor({in[0], f, (*spatial)[0], (*spatial)[1]},
+                    input.getElementType());
+}
+DNN_SHAPE_FUNCTION(SparseConv2DOp, sparseConv2dShape)
+
+LogicalResult SparseConv2DOp::verify() {
+  return verifyBankOffsets(cast<BalancedSparseOpInterface>(getOperation()));
+}
+
+GemmShape SparseConv2DOp::getSparseGemmShape() {
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  ArrayRef<int64_t> out = getType().getShape();
+  ArrayRef<int64_t> kernel = getKernel();
+  return {1, out[0] * out[2] * out[3], out[1], in[1] * kernel[0] * kernel[1]};
 }
 
 //===----------------------------------------------------------------------===//

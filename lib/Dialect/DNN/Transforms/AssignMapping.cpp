@@ -75,8 +75,9 @@ struct AssignMappingPass
     });
     if (result.wasInterrupted())
       return signalPassFailure();
-    // Balanced-sparse layers: the one sparse kernel, planned for the shape.
-    result = module.walk([&](SparseLinearOp op) {
+    // Balanced-sparse layers (dnn.sparse_linear, dnn.sparse_conv2d): the one
+    // sparse kernel, planned for the shape.
+    result = module.walk([&](BalancedSparseOpInterface op) {
       std::string error;
       MappingAttr mapping = mapBalancedSparse(
           &getContext(), *target, getBalancedSparseShape(op), error);

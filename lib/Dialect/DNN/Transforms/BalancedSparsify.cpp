@@ -1,9 +1,10 @@
 //===- BalancedSparsify.cpp - dnn-balanced-sparsify ----------------------===//
 //
-// Rewrites dnn.linear layers with constant weights into dnn.sparse_linear
-// with a #dnn.balanced layout (or, emit=masked, into the dense layer with
-// the dropped weights zeroed), where the performance model predicts the
-// balanced-sparse kernel faster than the dense GEMM.
+// Rewrites dnn.linear and dnn.conv2d (one group) layers with constant
+// weights into dnn.sparse_linear / dnn.sparse_conv2d with a #dnn.balanced
+// layout (or, emit=masked, into the dense layer with the dropped weights
+// zeroed), where the performance model predicts the balanced-sparse kernel
+// faster than the dense GEMM.
 //
 //===----------------------------------------------------------------------===//
 
@@ -125,10 +126,13 @@ struct BalancedSparsifyPass
     std::vector<LayerReport> reports;
     bool failedAny = false;
     module.walk([&](func::FuncOp func) {
-      SmallVector<LinearOp> linears;
-      func.walk([&](LinearOp op) { linears.push_back(op); });
+      SmallVector<Operation *> layers;
+      func.walk([&](Operation *op) {
+        if (isa<LinearOp, Conv2DOp>(op))
+          layers.push_back(op);
+      });
       unsigned ordinal = 0;
-      for (LinearOp op : linears) {
+      for (Operation *op : layers) {
         std::string name = getReportName(op, ordinal++);
         seen.insert(name);
         if (!wanted.empty() && !wanted.contains(name))
@@ -143,7 +147,7 @@ struct BalancedSparsifyPass
     });
     for (const auto &entry : wanted)
       if (!seen.contains(entry.getKey()))
-        module.emitWarning() << kPass << ": no dnn.linear named '"
+        module.emitWarning() << kPass << ": no dnn.linear or dnn.conv2d named '"
                              << entry.getKey() << "'";
     if (failedAny)
       return signalPassFailure();
@@ -181,26 +185,38 @@ struct BalancedSparsifyPass
     return std::clamp<int64_t>(nnz, 1, bankSize);
   }
 
-  LogicalResult rewrite(LinearOp op, GPUTargetAttr target,
+  LogicalResult rewrite(Operation *op, GPUTargetAttr target,
                         const ModelParams &params, LayerReport &r) {
-    RankedTensorType weightType = op.getWeight().getType();
+    auto linear = dyn_cast<LinearOp>(op);
+    auto conv = dyn_cast<Conv2DOp>(op);
+    Value input = op->getOperand(0);
+    OpOperand &weightOperand = op->getOpOperand(1);
+    Value bias = linear ? linear.getBias() : conv.getBias();
+    // The weight as the F x K matrix of the GEMM: row-major FCHW is already
+    // [F, C * KH * KW].
+    auto weightType = cast<RankedTensorType>(weightOperand.get().getType());
+    GemmShape gemm = cast<GemmOpInterface>(op).getGemmShape();
     r.n = weightType.getDimSize(0);
-    r.k = weightType.getDimSize(1);
-    r.m = op.getGemmShape().m;
+    r.k = weightType.getNumElements() / r.n;
+    r.m = gemm.m;
     r.nnz = keptPerBank();
     r.banks = llvm::divideCeil(r.k, static_cast<int64_t>(bankSize));
     auto skip = [&](std::string why) {
       r.action = "dense";
       r.keptL1 = 1.0; // nothing dropped
       r.reason = std::move(why);
-      mlir::emitRemark(op.getLoc()) << kPass << ": '" << r.name
+      mlir::emitRemark(op->getLoc()) << kPass << ": '" << r.name
                                     << "' stays dense: " << r.reason;
       return success();
     };
+    if (conv && conv.getGroups() != 1)
+      return skip("a grouped convolution (groups = " +
+                  std::to_string(conv.getGroups()) +
+                  ") has no balanced-sparse form");
     if (weightType.getNumElements() < minWeights)
       return skip("fewer than min-weights = " + std::to_string(minWeights) +
                   " weight elements");
-    auto constant = op.getWeight().getDefiningOp<ConstantOp>();
+    auto constant = weightOperand.get().getDefiningOp<ConstantOp>();
     if (!constant)
       return skip("the weight is not a dnn.constant");
     FailureOr<RawTensor> weight = readConstant(constant);
@@ -219,17 +235,17 @@ struct BalancedSparsifyPass
     shape.nnz = r.nnz;
     shape.valueBytes = weightType.getElementTypeBitWidth() / 8;
     shape.indexBytes = container / 8;
-    shape.bias = static_cast<bool>(op.getBias());
+    shape.bias = static_cast<bool>(bias);
+    shape.xElements =
+        cast<RankedTensorType>(input.getType()).getNumElements();
 
     if (target) {
       GemmTraffic traffic = gemmTraffic(op);
       MappingAttr dense =
-          chooseMapping(&getContext(), target, params, op.getGemmShape(),
-                        traffic, usesTensorCores(op), MappingSearch{});
+          chooseMapping(&getContext(), target, params, gemm, traffic,
+                        usesTensorCores(op), MappingSearch{});
       if (dense)
-        r.denseUs =
-            predictGemm(target, params, op.getGemmShape(), dense, traffic)
-                .latencyUs;
+        r.denseUs = predictGemm(target, params, gemm, dense, traffic).latencyUs;
       std::string error;
       MappingAttr sparse =
           mapBalancedSparse(&getContext(), target, shape, error);
@@ -247,7 +263,7 @@ struct BalancedSparsifyPass
     Selection s = selectBanks(*weight, r.n, r.k, bankSize, r.nnz);
     r.keptL1 = s.totalL1 > 0 ? s.keptL1 / s.totalL1 : 1.0;
     OpBuilder b(op);
-    Location loc = op.getLoc();
+    Location loc = op->getLoc();
     Attribute like = constant.getValue();
     if (emit == "masked") {
       RawTensor masked = *weight;
@@ -263,7 +279,7 @@ struct BalancedSparsifyPass
           }
       auto w = ConstantOp::create(b, constant.getLoc(),
                                   makeConstantAttr(masked, like));
-      op.getWeightMutable().assign(w);
+      weightOperand.assign(w);
       op->removeAttr(DNNDialect::kMappingAttrName);
       op->removeAttr(DNNDialect::kCostAttrName);
       r.action = "masked";
@@ -287,10 +303,18 @@ struct BalancedSparsifyPass
                                   makeConstantAttr(values, like));
       auto i = ConstantOp::create(b, constant.getLoc(),
                                   makeConstantAttr(offsets, like));
-      auto sparse = SparseLinearOp::create(b, loc, op.getInput(), v, i,
-                                           op.getBias(), layout);
-      op.replaceAllUsesWith(sparse.getResult());
-      op.erase();
+      Value sparse;
+      if (linear)
+        sparse = SparseLinearOp::create(b, loc, input, v, i, bias, layout);
+      else
+        sparse = SparseConv2DOp::create(
+            b, loc, input, v, i, bias, layout,
+            b.getDenseI64ArrayAttr({weightType.getDimSize(2),
+                                    weightType.getDimSize(3)}),
+            conv.getStridesAttr(), conv.getPaddingAttr(),
+            conv.getDilationAttr());
+      op->getResult(0).replaceAllUsesWith(sparse);
+      op->erase();
       r.action = "sparse";
     }
     if (constant->use_empty())

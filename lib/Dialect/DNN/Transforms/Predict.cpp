@@ -51,7 +51,7 @@ static LogicalResult predictOnGPU(Operation *op, GPUTargetAttr target,
     entry.cost = predictGemm(target, params, entry.shape, mapping, traffic);
     return success();
   }
-  if (auto sparse = dyn_cast<SparseLinearOp>(op)) {
+  if (auto sparse = dyn_cast<BalancedSparseOpInterface>(op)) {
     auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
     if (!mapping)
       return op->emitError() << "dnn-predict: no dnn.mapping on this op; run "
@@ -89,10 +89,9 @@ static LogicalResult predictOnAccel(Operation *op, AccelTargetAttr target,
   }
   // The accelerator model has no sparse dataflow: a balanced-sparse layer
   // is priced as its dense GEMM.
-  if (auto sparse = dyn_cast<SparseLinearOp>(op)) {
+  if (auto sparse = dyn_cast<BalancedSparseOpInterface>(op)) {
     entry.kind = "gemm";
-    entry.shape = {1, sparse.getBatchRows(), sparse.getOutFeatures(),
-                   sparse.getInFeatures()};
+    entry.shape = sparse.getSparseGemmShape();
     entry.flops = entry.shape.flops();
     entry.cost = predictAccelGemm(target, entry.shape);
     return success();

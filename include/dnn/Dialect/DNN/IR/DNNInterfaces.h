@@ -3,6 +3,7 @@
 #ifndef DNN_DIALECT_DNN_IR_DNNINTERFACES_H
 #define DNN_DIALECT_DNN_IR_DNNINTERFACES_H
 
+#include "dnn/Dialect/DNN/IR/DNNAttrs.h"
 #include "mlir/IR/OpDefinition.h"
 #include "llvm/ADT/SmallVector.h"
 

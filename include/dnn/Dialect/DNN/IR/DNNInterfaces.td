@@ -33,6 +33,41 @@ def DNN_GemmOpInterface : OpInterface<"GemmOpInterface"> {
   ];
 }
 
+def DNN_BalancedSparseOpInterface : OpInterface<"BalancedSparseOpInterface"> {
+  let cppNamespace = "::mlir::dnn";
+  let description = [{
+    A compute op whose weight is stored in the balanced sparse layout
+    (`#dnn.balanced`): `values` and `indices` are `N x banks x nnz` over a
+    reduction of length `K` cut into banks of `bank_size`. As a GEMM the
+    op computes `y[M x N] = x'[M x K] * W^T (+ bias)`, where `x'` is the
+    input (linear) or its implicit im2col (conv2d) and column `c` of `W`
+    is entry `j` of bank `c / bank_size` with `indices[n, b, j] = c mod
+    bank_size`. The mapping, the performance model and the GPU lowering
+    reason about `dnn.sparse_linear` and `dnn.sparse_conv2d` through this
+    view.
+
+    | op | M | N | K |
+    |---|---|---|---|
+    | sparse_linear | product of leading input dims | values dim 0 | input's last dim |
+    | sparse_conv2d | N * P * Q | values dim 0 (F) | C * KH * KW |
+  }];
+  let methods = [
+    InterfaceMethod<"The activations.", "::mlir::Value", "getInput", (ins),
+                    [{ return $_op.getInput(); }]>,
+    InterfaceMethod<"The kept values, N x banks x nnz.", "::mlir::Value",
+                    "getValues", (ins), [{ return $_op.getValues(); }]>,
+    InterfaceMethod<"The in-bank offsets, N x banks x nnz.", "::mlir::Value",
+                    "getIndices", (ins), [{ return $_op.getIndices(); }]>,
+    InterfaceMethod<"The optional bias (N elements), or null.",
+                    "::mlir::Value", "getBias", (ins),
+                    [{ return $_op.getBias(); }]>,
+    InterfaceMethod<"The layout.", "::mlir::dnn::BalancedSparsityAttr",
+                    "getLayout", (ins), [{ return $_op.getLayout(); }]>,
+    InterfaceMethod<"The dense GEMM this op computes (batch 1).",
+                    "::mlir::dnn::GemmShape", "getSparseGemmShape">,
+  ];
+}
+
 def DNN_ChannelOpInterface : OpInterface<"ChannelOpInterface"> {
   let cppNamespace = "::mlir::dnn";
   let description = [{

@@ -127,7 +127,8 @@ def DNN_LinearOp : DNN_InferredOp<"linear", [AllElementTypesMatch<["input", "wei
 
 def DNN_SparseLinearOp : DNN_InferredOp<"sparse_linear", [
     AllElementTypesMatch<["input", "values", "result"]>,
-    AllShapesMatch<["values", "indices"]>]> {
+    AllShapesMatch<["values", "indices"]>,
+    DeclareOpInterfaceMethods<DNN_BalancedSparseOpInterface>]> {
   let summary = "Fully connected layer with a balanced sparse weight";
   let description = [{
     `dnn.linear` whose `N x K` weight is stored in the balanced sparse
@@ -167,6 +168,52 @@ def DNN_SparseLinearOp : DNN_InferredOp<"sparse_linear", [
     /// The output features N.
     int64_t getOutFeatures();
   }];
+}
+
+def DNN_SparseConv2DOp : DNN_InferredOp<"sparse_conv2d", [
+    AllElementTypesMatch<["input", "values", "result"]>,
+    AllShapesMatch<["values", "indices"]>,
+    DeclareOpInterfaceMethods<DNN_BalancedSparseOpInterface>]> {
+  let summary = "2-D convolution with a balanced sparse weight";
+  let description = [{
+    `dnn.conv2d` (one group) whose `F x C x KH x KW` weight, read as the
+    `F x K` matrix of its implicit GEMM (`K = C * KH * KW`, column
+    `c * KH * KW + kh * KW + kw`), is stored in the balanced sparse layout
+    `layout`: `values` and `indices` are `F x banks x nnz` with
+    `banks = ceil(K / bank_size)`. `kernel = [KH, KW]` gives the window,
+    which the sparse operands no longer show; `strides`, `padding` and
+    `dilation` are those of `dnn.conv2d`. The result is `N x F x P x Q`:
+
+    `y[n, f, p, q] = bias[f] + sum_{b, j} values[f, b, j] * x'[n, p, q, b * bank_size + indices[f, b, j]]`
+
+    where `x'[n, p, q, c * KH * KW + kh * KW + kw]` is the input at channel
+    `c`, row `p * stride_h - pad_top + kh * dilation_h` and column
+    `q * stride_w - pad_left + kw * dilation_w` (0 in the padding and past
+    column K - 1 of a partial last bank). The verifier checks constant
+    offsets as for `dnn.sparse_linear`. `dnn-balanced-sparsify` writes this
+    op from a `dnn.conv2d` with `groups = 1` and a constant weight.
+
+    ```mlir
+    %y = dnn.sparse_conv2d %x, %values, %indices {kernel = array<i64: 3, 3>,
+        padding = array<i64: 1, 1, 1, 1>, layout = #dnn.balanced<bank_size = 32,
+        nnz = 8, index_bits = 5, value_type = f32>}
+        : (tensor<1x64x56x56xf32>, tensor<64x18x8xf32>, tensor<64x18x8xi8>)
+        -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins DNN_Tensor:$input, DNN_Tensor:$values,
+                       DNN_IndexTensor:$indices, Optional<DNN_Tensor>:$bias,
+                       DNN_BalancedSparsityAttr:$layout,
+                       DenseI64ArrayAttr:$kernel,
+                       DNN_I64Pair1:$strides,
+                       DNN_I64Quad0:$padding,
+                       DNN_I64Pair1:$dilation);
+  let results = (outs DNN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $values `,` $indices (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 def DNN_MatmulOp : DNN_InferredOp<"matmul", [AllElementTypesMatch<["lhs", "rhs", "result"]>,

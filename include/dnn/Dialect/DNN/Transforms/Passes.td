@@ -186,14 +186,16 @@ def TailAwareChannels : Pass<"dnn-tail-aware-channels", "ModuleOp"> {
 
 
 def BalancedSparsify : Pass<"dnn-balanced-sparsify", "ModuleOp"> {
-  let summary = "Rewrite dnn.linear layers with constant weights into balanced sparse form";
+  let summary = "Rewrite dnn.linear and dnn.conv2d layers with constant weights into balanced sparse form";
   let description = [{
     Balanced sparsity (Yao et al., AAAI 2019): every row of a `dnn.linear`
-    weight (`N x K`, one row per output feature) is split along K into banks
+    weight (`N x K`, one row per output feature), or of a one-group
+    `dnn.conv2d` weight read as its implicit GEMM's `F x (C * KH * KW)`
+    matrix, is split along K into banks
     of `bank-size` columns, and each bank keeps its
     `nnz = round(bank-size * (1 - sparsity))` entries of largest magnitude
     (ties: the lower column first). The layer becomes a `dnn.sparse_linear`
-    with `#dnn.balanced` layout: values and in-bank offsets
+    (`dnn.sparse_conv2d`) with `#dnn.balanced` layout: values and in-bank offsets
     (`N x banks x nnz`, offsets ascending, in the smallest of i8/i16/i32
     that holds `index-bits`, by default the fewest bits a bank needs). A
     partial last bank (K not a multiple of `bank-size`) keeps its largest
@@ -209,7 +211,7 @@ def BalancedSparsify : Pass<"dnn-balanced-sparsify", "ModuleOp"> {
     `dnn-assign-mapping` would choose); `decide=always` rewrites every
     selected layer (and needs no target).
 
-    `emit=masked` writes a `dnn.linear` whose weight is the original with
+    `emit=masked` writes a `dnn.linear` (`dnn.conv2d`) whose weight is the original with
     the dropped entries zeroed instead: the reference the sparse form must
     equal (docs/sparsity.md shows the dnn-run comparison). Every decision
     is reported as a remark with the fraction of the weight's L1 mass kept;
@@ -347,6 +349,89 @@ def TestChannelGroups : Pass<"dnn-test-channel-groups", "ModuleOp"> {
     dnn-opt model.mlir --dnn-test-channel-groups
     ```
   }];
+}
+
+def BalancedToSparseTensor : Pass<"dnn-balanced-to-sparse-tensor"> {
+  let summary = "Rewrite dnn.sparse_linear into sparse_tensor's structured[n, m] and linalg.matmul";
+  let description = [{
+    `#dnn.balanced<bank_size = M, nnz = n>` is sparse_tensor's N:M level
+    when M divides K: every block of M columns of a weight row keeps exactly
+    n entries, stored as their in-block positions (coordinates) and values
+    in the same row-major order. Each such `dnn.sparse_linear` becomes
+
+    ```mlir
+    #NV = #sparse_tensor.encoding<{map = (i, j) -> (i : dense,
+        j floordiv 4 : dense, j mod 4 : structured[2, 4]), crdWidth = 8}>
+    %crd = tensor.collapse_shape %indices [[0, 1, 2]]
+        : tensor<6x2x2xi8> into tensor<24xi8>
+    %val = tensor.collapse_shape %values [[0, 1, 2]]
+        : tensor<6x2x2xf32> into tensor<24xf32>
+    %w = sparse_tensor.assemble (%crd), %val
+        : (tensor<24xi8>), tensor<24xf32> to tensor<6x8xf32, #NV>
+    %init = linalg.broadcast ins(%bias : tensor<6xf32>)
+        outs(%e : tensor<3x6xf32>) dimensions = [0]
+    %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                        affine_map<(m, n, k) -> (n, k)>,
+                                        affine_map<(m, n, k) -> (m, n)>]
+        ins(%x, %w : tensor<3x8xf32>, tensor<6x8xf32, #NV>)
+        outs(%init : tensor<3x6xf32>) -> tensor<3x6xf32>
+    ```
+
+    (crdWidth is the offsets' container width; no bias: a zero fill; inputs
+    of rank other than 2 are reshaped to rows x K and back; f16/bf16
+    accumulate in f32 and are rounded once, as on dnn's CPU path; other
+    discardable attributes move to the matmul, except `dnn.mapping` and
+    `dnn.cost`, which describe dnn's own kernel). The
+    values and offsets may be any SSA values. A layer stays as it is, with
+    a remark, when the form is not exact: a partial last bank (K not a
+    multiple of bank_size; its entries past K have no counterpart),
+    bank_size outside [2, 255] (the block sizes the encoding accepts), or
+    index_bits above the minimum for bank_size (the encoding has no field
+    for it, so `dnn-sparse-tensor-to-balanced` could not restore it).
+
+    The result compiles with the upstream sparsifier and runs on the CPU
+    with `--sparsifier="enable-runtime-library=false"`; MLIR 22's runtime
+    library (the default) reads an assembled structured level wrongly.
+
+    ```
+    dnn-opt model.mlir --dnn-balanced-to-sparse-tensor --dnn-lower-to-linalg \
+      | mlir-opt --sparsifier="enable-runtime-library=false"
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::sparse_tensor::SparseTensorDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def SparseTensorToBalanced : Pass<"dnn-sparse-tensor-to-balanced"> {
+  let summary = "Rewrite linalg.matmul on a structured[n, m] weight into dnn.sparse_linear";
+  let description = [{
+    The inverse of `dnn-balanced-to-sparse-tensor`: a `linalg.matmul` with
+    indexing maps `(m, k), (n, k) -> (m, n)` whose B operand is a
+    `sparse_tensor.assemble` of a static N x K tensor with encoding
+    `(i, j) -> (i : dense, j floordiv M : dense, j mod M : structured[n, M])`
+    (crdWidth 8, 16 or 32) becomes `dnn.sparse_linear` with
+    `#dnn.balanced<bank_size = M, nnz = n, index_bits = ceil(log2 M)>`, the
+    coordinates and values reshaped to N x K/M x n. The accumulator must
+    start from zeros (`linalg.fill`, a zero constant) or a bias broadcast
+    over rows (`linalg.broadcast`, or a `linalg.generic` with an
+    `arith.extf` for f16/bf16), and 16-bit floats must accumulate in f32
+    and be rounded by one element-wise `arith.truncf`, which is what
+    `dnn.sparse_linear` computes. Reshapes of x to rows x K and of y back
+    are folded into the op. Other matmuls on an N:M weight stay, with a
+    remark saying why; constant coordinates are checked (strictly
+    increasing below M in every block) before the op is written.
+
+    `dnn-balanced-to-sparse-tensor` followed by this pass and
+    `--canonicalize` gives the original module back.
+
+    ```
+    dnn-opt converted.mlir --dnn-sparse-tensor-to-balanced --canonicalize
+    ```
+  }];
+  let dependentDialects = ["::mlir::dnn::DNNDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 #endif // DNN_DIALECT_DNN_TRANSFORMS_PASSES_TD
