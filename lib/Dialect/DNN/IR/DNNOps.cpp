@@ -509,6 +509,149 @@ GemmShape SparseConv2DOp::getSparseGemmShape() {
 }
 
 //===----------------------------------------------------------------------===//
+// Recurrent ops (LSTMOp, GRUOp, RNNOp)
+//===----------------------------------------------------------------------===//
+
+/// The activation functions of ONNX's recurrent ops, lower-cased.
+static bool isRecurrentActivation(StringRef name) {
+  return llvm::is_contained(
+      {"sigmoid", "tanh", "relu", "hard_sigmoid", "leaky_relu",
+       "thresholded_relu", "scaled_tanh", "affine", "elu", "softsign",
+       "softplus"},
+      name);
+}
+
+/// The checks every recurrent op shares: shapes of the operands and
+/// results against T, B, I, H, D and the gate count, element types, and the
+/// cell attributes. `optional` are (operand, name, expected shape) of the
+/// op's optional operands besides the bias.
+static LogicalResult
+verifyRecurrent(RecurrentOpInterface op, Value bias,
+                ArrayRef<std::tuple<Value, StringRef, SmallVector<int64_t>>>
+                    optional) {
+  Operation *o = op.getOperation();
+  auto tensor = [](Value v) { return cast<RankedTensorType>(v.getType()); };
+  auto direction = o->getAttrOfType<StringAttr>("direction");
+  if (direction && !llvm::is_contained({"forward", "reverse", "bidirectional"},
+                                       direction.getValue()))
+    return op->emitOpError("direction must be forward, reverse or "
+                           "bidirectional, got '")
+           << direction.getValue() << "'";
+  RankedTensorType x = tensor(o->getOperand(0));
+  if (x.getRank() != 3)
+    return op->emitOpError("expects a 3-D input (T x B x I), got rank ")
+           << x.getRank();
+  int64_t t = x.getDimSize(0), b = x.getDimSize(1), in = x.getDimSize(2);
+  int64_t h = o->getAttrOfType<IntegerAttr>("hidden_size").getInt();
+  int64_t d = op.getNumDirections(), g = op.getNumGates();
+  std::optional<int64_t> gh = llvm::checkedMul(g, h);
+  if (!gh || *gh > (int64_t(1) << 40))
+    return op->emitOpError("hidden_size ") << h << " is too large";
+  Type et = x.getElementType();
+  auto expect = [&](Value v, StringRef name,
+                    ArrayRef<int64_t> shape) -> LogicalResult {
+    RankedTensorType type = tensor(v);
+    if (type.getShape() != shape)
+      return op->emitOpError()
+             << name << " must be " << ShapeStr{shape} << " (D = " << d
+             << ", gates = " << g << ", H = " << h << ", T = " << t
+             << ", B = " << b << ", I = " << in << "), got "
+             << ShapeStr{type.getShape()};
+    if (type.getElementType() != et)
+      return op->emitOpError()
+             << name << " element type " << type.getElementType()
+             << " differs from the input's " << et;
+    return success();
+  };
+  if (failed(expect(o->getOperand(1), "weight", {d, *gh, in})) ||
+      failed(expect(o->getOperand(2), "recurrence", {d, *gh, h})))
+    return failure();
+  if (bias && failed(expect(bias, "bias", {d, 2 * *gh})))
+    return failure();
+  for (auto &[value, name, shape] : optional)
+    if (value && failed(expect(value, name, shape)))
+      return failure();
+  const char *results[] = {"Y", "Y_h", "Y_c"};
+  for (auto [i, result] : llvm::enumerate(o->getResults())) {
+    SmallVector<int64_t> shape = {d, b, h};
+    if (i == 0)
+      shape.insert(shape.begin(), t);
+    if (failed(expect(result, results[i], shape)))
+      return failure();
+  }
+  auto activations = o->getAttrOfType<ArrayAttr>("activations");
+  auto alpha = o->getAttrOfType<DenseF32ArrayAttr>("activation_alpha");
+  auto beta = o->getAttrOfType<DenseF32ArrayAttr>("activation_beta");
+  if (activations) {
+    int64_t want = op.getNumActivations() * d;
+    if (static_cast<int64_t>(activations.size()) != want)
+      return op->emitOpError("expects ")
+             << want << " activations (" << op.getNumActivations()
+             << " per direction), got " << activations.size();
+    for (Attribute a : activations)
+      if (!isRecurrentActivation(cast<StringAttr>(a).getValue()))
+        return op->emitOpError("unknown activation '")
+               << cast<StringAttr>(a).getValue() << "'";
+  }
+  for (auto [name, values] : {std::pair<StringRef, DenseF32ArrayAttr>{
+                                  "activation_alpha", alpha},
+                              {"activation_beta", beta}}) {
+    if (!values)
+      continue;
+    if (!activations)
+      return op->emitOpError() << name << " needs activations";
+    if (values.size() != static_cast<int64_t>(activations.size()))
+      return op->emitOpError()
+             << name << " has " << values.size() << " entries for "
+             << activations.size() << " activations";
+  }
+  if (auto clip = o->getAttrOfType<FloatAttr>("clip");
+      clip && !(clip.getValueAsDouble() > 0))
+    return op->emitOpError("clip must be positive, got ")
+           << clip.getValueAsDouble();
+  return success();
+}
+
+LogicalResult LSTMOp::verify() {
+  auto op = cast<RecurrentOpInterface>(getOperation());
+  int64_t d = op.getNumDirections(), b = op.getBatch(),
+          h = getHiddenSize();
+  return verifyRecurrent(op, getBias(),
+                         {{getInitialH(), "h0", {d, b, h}},
+                          {getInitialC(), "c0", {d, b, h}},
+                          {getPeephole(), "peephole", {d, 3 * h}}});
+}
+int64_t LSTMOp::getNumGates() { return 4; }
+int64_t LSTMOp::getNumActivations() { return 3; }
+SmallVector<StringRef, 3> LSTMOp::getDefaultActivations() {
+  return {"sigmoid", "tanh", "tanh"};
+}
+
+LogicalResult GRUOp::verify() {
+  auto op = cast<RecurrentOpInterface>(getOperation());
+  return verifyRecurrent(
+      op, getBias(),
+      {{getInitialH(), "h0",
+        {op.getNumDirections(), op.getBatch(), getHiddenSize()}}});
+}
+int64_t GRUOp::getNumGates() { return 3; }
+int64_t GRUOp::getNumActivations() { return 2; }
+SmallVector<StringRef, 3> GRUOp::getDefaultActivations() {
+  return {"sigmoid", "tanh"};
+}
+
+LogicalResult RNNOp::verify() {
+  auto op = cast<RecurrentOpInterface>(getOperation());
+  return verifyRecurrent(
+      op, getBias(),
+      {{getInitialH(), "h0",
+        {op.getNumDirections(), op.getBatch(), getHiddenSize()}}});
+}
+int64_t RNNOp::getNumGates() { return 1; }
+int64_t RNNOp::getNumActivations() { return 1; }
+SmallVector<StringRef, 3> RNNOp::getDefaultActivations() { return {"tanh"}; }
+
+//===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
 

@@ -68,6 +68,48 @@ def DNN_BalancedSparseOpInterface : OpInterface<"BalancedSparseOpInterface"> {
   ];
 }
 
+def DNN_RecurrentOpInterface : OpInterface<"RecurrentOpInterface"> {
+  let cppNamespace = "::mlir::dnn";
+  let description = [{
+    A recurrent layer (`dnn.lstm`, `dnn.gru`, `dnn.rnn`): the shapes and
+    cell parameters the lowerings, the performance model and
+    `dnn-fuse-rnn` need, whatever the cell.
+  }];
+  let methods = [
+    InterfaceMethod<"Gates per cell (LSTM 4, GRU 3, RNN 1).", "int64_t",
+                    "getNumGates">,
+    InterfaceMethod<"Activation functions per direction (LSTM 3, GRU 2, "
+                    "RNN 1).", "int64_t", "getNumActivations">,
+    InterfaceMethod<"The default activation functions of one direction.",
+                    "::llvm::SmallVector<::llvm::StringRef, 3>",
+                    "getDefaultActivations">,
+  ];
+  let extraSharedClassDeclaration = [{
+    /// Time steps T.
+    int64_t getSteps() {
+      return ::llvm::cast<::mlir::RankedTensorType>(
+          $_op->getOperand(0).getType()).getDimSize(0);
+    }
+    /// Batch B.
+    int64_t getBatch() {
+      return ::llvm::cast<::mlir::RankedTensorType>(
+          $_op->getOperand(0).getType()).getDimSize(1);
+    }
+    /// Input features I.
+    int64_t getInputSize() {
+      return ::llvm::cast<::mlir::RankedTensorType>(
+          $_op->getOperand(0).getType()).getDimSize(2);
+    }
+    /// Directions D (1 or 2).
+    int64_t getNumDirections() {
+      return $_op->template getAttrOfType<::mlir::StringAttr>("direction") &&
+                     $_op->template getAttrOfType<::mlir::StringAttr>(
+                         "direction").getValue() == "bidirectional"
+                 ? 2 : 1;
+    }
+  }];
+}
+
 def DNN_ChannelOpInterface : OpInterface<"ChannelOpInterface"> {
   let cppNamespace = "::mlir::dnn";
   let description = [{

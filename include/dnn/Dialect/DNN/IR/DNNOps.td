@@ -241,6 +241,133 @@ def DNN_MatmulOp : DNN_InferredOp<"matmul", [AllElementTypesMatch<["lhs", "rhs",
 // Normalisation and element-wise layers
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Recurrent layers
+//===----------------------------------------------------------------------===//
+
+/// The attributes every recurrent op shares (ONNX LSTM/GRU/RNN, layout 0).
+defvar DNN_RecurrentAttrs = (ins
+    ConfinedAttr<I64Attr, [IntMinValue<1>]>:$hidden_size,
+    DefaultValuedStrAttr<StrAttr, "forward">:$direction,
+    OptionalAttr<StrArrayAttr>:$activations,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_alpha,
+    OptionalAttr<DenseF32ArrayAttr>:$activation_beta,
+    OptionalAttr<F32Attr>:$clip);
+
+class DNN_RecurrentOp<string mnemonic, list<Trait> traits = []>
+    : DNN_Op<mnemonic, !listconcat([Pure, AttrSizedOperandSegments,
+        DeclareOpInterfaceMethods<DNN_RecurrentOpInterface>], traits)> {
+  let hasVerifier = 1;
+  code recurrentDescription = [{
+    Shapes (ONNX layout 0): `input` is `T x B x I` (time, batch, input
+    features); `weight` `D x G*H x I` and `recurrence` `D x G*H x H` hold the
+    `G` gates of each of the `D` directions (1, or 2 for `bidirectional`)
+    stacked in ONNX order; the optional `bias` is `D x 2*G*H` (`Wb` then
+    `Rb`), the optional initial state `h0` (`c0`) `D x B x H`. Results: `Y`,
+    `T x D x B x H` (every step's hidden state), and `Y_h` (`Y_c`), the last
+    state of each direction, `D x B x H`. A missing bias or initial state is
+    zero.
+
+    * `hidden_size`: `H`.
+    * `direction`: `forward`, `reverse` (steps `T - 1` down to 0) or
+      `bidirectional` (direction 0 forward, 1 reverse).
+    * `activations`: the cell's functions for each direction in turn (ONNX
+      names lower-cased: `sigmoid`, `tanh`, `relu`, `hard_sigmoid`,
+      `leaky_relu`, `thresholded_relu`, `scaled_tanh`, `affine`, `elu`,
+      `softsign`, `softplus`); `activation_alpha` / `activation_beta`, when
+      present, give every listed function its alpha and beta (one entry per
+      function; the importer fills in ONNX's defaults).
+    * `clip`: gate pre-activations are clamped to `[-clip, clip]`.
+  }];
+}
+
+def DNN_LSTMOp : DNN_RecurrentOp<"lstm"> {
+  let summary = "LSTM layer (ONNX semantics)";
+  let description = !strconcat([{
+    Long short-term memory, `G = 4` gates in ONNX order `i, o, f, c`:
+
+    ```
+    i = f(x Wi^T + h Ri^T + Pi . c + Wbi + Rbi)
+    f = f(x Wf^T + h Rf^T + Pf . c + Wbf + Rbf)    (1 - i with input_forget)
+    g = g(x Wc^T + h Rc^T + Wbc + Rbc)
+    c' = f . c + i . g
+    o = f(x Wo^T + h Ro^T + Po . c' + Wbo + Rbo)
+    h' = o . h(c')
+    ```
+
+    `f, g, h` default to `sigmoid, tanh, tanh`; the optional `peephole` is
+    `D x 3*H` (`Pi, Po, Pf`).
+
+  }], recurrentDescription, [{
+
+    ```mlir
+    %y, %yh, %yc = dnn.lstm %x, %w, %r bias %b {hidden_size = 512 : i64}
+        : (tensor<25x1x512xf32>, tensor<1x2048x512xf32>, tensor<1x2048x512xf32>,
+           tensor<1x4096xf32>)
+        -> (tensor<25x1x1x512xf32>, tensor<1x1x512xf32>, tensor<1x1x512xf32>)
+    ```
+  }]);
+  let arguments = !con((ins DNN_Tensor:$input, DNN_Tensor:$weight,
+                            DNN_Tensor:$recurrence, Optional<DNN_Tensor>:$bias,
+                            Optional<DNN_Tensor>:$initial_h,
+                            Optional<DNN_Tensor>:$initial_c,
+                            Optional<DNN_Tensor>:$peephole),
+                       DNN_RecurrentAttrs,
+                       (ins DefaultValuedAttr<BoolAttr, "false">:$input_forget));
+  let results = (outs DNN_Tensor:$y, DNN_Tensor:$y_h, DNN_Tensor:$y_c);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`h0` $initial_h^)?
+    (`c0` $initial_c^)? (`peephole` $peephole^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DNN_GRUOp : DNN_RecurrentOp<"gru"> {
+  let summary = "GRU layer (ONNX semantics)";
+  let description = !strconcat([{
+    Gated recurrent unit, `G = 3` gates in ONNX order `z, r, h`:
+
+    ```
+    z = f(x Wz^T + h Rz^T + Wbz + Rbz)
+    r = f(x Wr^T + h Rr^T + Wbr + Rbr)
+    n = g(x Wh^T + (r . h) Rh^T + Rbh + Wbh)        linear_before_reset = false
+    n = g(x Wh^T + r . (h Rh^T + Rbh) + Wbh)        linear_before_reset = true
+    h' = (1 - z) . n + z . h
+    ```
+
+    `f, g` default to `sigmoid, tanh`.
+
+  }], recurrentDescription);
+  let arguments = !con((ins DNN_Tensor:$input, DNN_Tensor:$weight,
+                            DNN_Tensor:$recurrence, Optional<DNN_Tensor>:$bias,
+                            Optional<DNN_Tensor>:$initial_h),
+                       DNN_RecurrentAttrs,
+                       (ins DefaultValuedAttr<BoolAttr, "false">:$linear_before_reset));
+  let results = (outs DNN_Tensor:$y, DNN_Tensor:$y_h);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`h0` $initial_h^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def DNN_RNNOp : DNN_RecurrentOp<"rnn"> {
+  let summary = "Vanilla RNN layer (ONNX semantics)";
+  let description = !strconcat([{
+    One gate (`G = 1`): `h' = f(x W^T + h R^T + Wb + Rb)`, `f` = `tanh`
+    by default.
+
+  }], recurrentDescription);
+  let arguments = !con((ins DNN_Tensor:$input, DNN_Tensor:$weight,
+                            DNN_Tensor:$recurrence, Optional<DNN_Tensor>:$bias,
+                            Optional<DNN_Tensor>:$initial_h),
+                       DNN_RecurrentAttrs);
+  let results = (outs DNN_Tensor:$y, DNN_Tensor:$y_h);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`h0` $initial_h^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def DNN_BatchNormOp : DNN_InferredOp<"batch_norm", [
     AllTypesMatch<["scale", "offset", "mean", "variance"]>,
     AllElementTypesMatch<["input", "scale"]>,
