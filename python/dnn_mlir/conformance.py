@@ -59,7 +59,7 @@ CLAIMED_OPS = (
     "Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Clip", "Sigmoid",
     "Tanh", "Gelu", "Add", "Mul", "Transpose", "MaxPool", "AveragePool",
     "GlobalAveragePool", "Flatten", "Reshape", "Concat", "Softmax", "Identity",
-    "Dropout", "Constant",
+    "Dropout", "Constant", "LSTM", "GRU", "RNN",
 )
 
 #: Ops claimed for 2-D (NCHW input, rank 4) only. (GlobalAveragePool takes
@@ -68,7 +68,8 @@ SPATIAL_2D_OPS = ("Conv", "MaxPool", "AveragePool")
 
 #: Inputs (by position) that parameterise an op and must be constants; a graph
 #: input there is frozen into an initializer with the test data's value.
-PARAMETER_INPUTS = {"Reshape": (1,), "Clip": (1, 2), "Dropout": (1, 2)}
+PARAMETER_INPUTS = {"Reshape": (1,), "Clip": (1, 2), "Dropout": (1, 2),
+                    "LSTM": (4,), "GRU": (4,), "RNN": (4,)}
 
 #: The allowed skip categories: everything a SKIP may be about. Each is
 #: outside the importer's claim.

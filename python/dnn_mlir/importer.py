@@ -356,7 +356,6 @@ _STATIC_INPUTS = {
     "Range": (0, 1, 2), "Gather": (1,),
 }
 
-_RNN_OPS = {"LSTM", "GRU", "RNN"}
 
 
 def _edge_kind(op: str, i: int) -> int:
@@ -568,9 +567,6 @@ class _Importer:
             if domain not in ("", "ai.onnx"):
                 raise node.error(f"operator {domain}.{node.op} is not "
                                  "supported (only the default ONNX domain is)")
-            if node.op in _RNN_OPS:
-                raise node.error(f"{node.op} is not supported yet (needs the "
-                                 "dnn RNN ops, issue 9)")
             if not needed[idx] & (1 << _DATA):
                 continue  # evaluated at import time, or left to inference
             if node.op not in _CONVERTERS and node.op not in _FOLDERS:
@@ -902,6 +898,16 @@ class _Importer:
         self.body.append(f"    {t.ssa} = {text} {loc}")
         self.stats["ops"] += 1
         return t
+
+    def emit_results(self, hints: Sequence[str], text: str,
+                     shapes: Sequence[Sequence[int]], dtype: str, loc: str,
+                     ) -> list[_Tensor]:
+        """An op with several results, one per hint and shape."""
+        ts = [_Tensor(self._fresh(h), s, dtype) for h, s in zip(hints, shapes)]
+        names = ", ".join(t.ssa for t in ts)
+        self.body.append(f"    {names} = {text} {loc}")
+        self.stats["ops"] += 1
+        return ts
 
     def constant(self, c: _Const) -> _Tensor:
         dtype = _MLIR_TYPE[c.elem]
@@ -1533,6 +1539,143 @@ def _dropout(imp: _Importer, node: _Node):
     return [imp.value(node, 0)]
 
 
+#: ONNX recurrent activation names -> the dnn ops' names, and which take
+#: alpha / beta (with ONNX's defaults).
+_RNN_ACTIVATIONS = {
+    "Sigmoid": "sigmoid", "Tanh": "tanh", "Relu": "relu",
+    "HardSigmoid": "hard_sigmoid", "LeakyRelu": "leaky_relu",
+    "ThresholdedRelu": "thresholded_relu", "ScaledTanh": "scaled_tanh",
+    "Affine": "affine", "Elu": "elu", "Softsign": "softsign",
+    "Softplus": "softplus",
+}
+_RNN_ALPHA = {"hard_sigmoid": 0.2, "leaky_relu": 0.01, "thresholded_relu": 1.0,
+              "scaled_tanh": 1.0, "affine": 1.0, "elu": 1.0}
+_RNN_BETA = {"hard_sigmoid": 0.5, "scaled_tanh": 1.0, "affine": 0.0}
+#: (gates, activations per direction, default activations) per op.
+_RNN_CELLS = {
+    "LSTM": (4, 3, ("Sigmoid", "Tanh", "Tanh")),
+    "GRU": (3, 2, ("Sigmoid", "Tanh")),
+    "RNN": (1, 1, ("Tanh",)),
+}
+
+
+def _f32_array(values) -> str:
+    return "array<f32: " + ", ".join(repr(float(v)) for v in values) + ">"
+
+
+def _recurrent(imp: _Importer, node: _Node):
+    """LSTM / GRU / RNN -> dnn.lstm / dnn.gru / dnn.rnn. layout = 1 becomes
+    transposes around the op; alpha/beta are resolved per function (ONNX
+    consumes them in order by the functions that take them)."""
+    op = node.op
+    gates, per_dir, default_acts = _RNN_CELLS[op]
+    allowed = {"activation_alpha", "activation_beta", "activations", "clip",
+               "direction", "hidden_size", "layout"}
+    allowed |= {"input_forget"} if op == "LSTM" else set()
+    allowed |= {"linear_before_reset"} if op == "GRU" else set()
+    node.check_attrs(allowed)
+    direction = node.attr("direction", "forward")
+    if isinstance(direction, bytes):
+        direction = direction.decode()
+    if direction not in ("forward", "reverse", "bidirectional"):
+        raise node.error(f"direction '{direction}' is not forward, reverse or "
+                         "bidirectional")
+    dirs = 2 if direction == "bidirectional" else 1
+    layout = int(node.attr("layout", 0))
+    if layout not in (0, 1):
+        raise node.error(f"layout must be 0 or 1, got {layout}")
+    x = imp.tensor(node, 0)
+    if x.rank != 3:
+        raise node.error(f"input '{node.input(0)}' must be 3-D, got shape "
+                         f"{list(x.shape)}")
+    if layout == 1:
+        x = _transpose_op(imp, x, (1, 0, 2), node.aux_loc("layout"),
+                          (node.output(0) or node.name) + "_x_tbi")
+    steps, batch, _ = x.shape
+    w = imp.tensor(node, 1)
+    r = imp.tensor(node, 2)
+    if r.rank != 3:
+        raise node.error(f"R '{node.input(2)}' must be 3-D, got shape "
+                         f"{list(r.shape)}")
+    hidden = int(node.attr("hidden_size", r.shape[2]))
+    if hidden != r.shape[2]:
+        raise node.error(f"hidden_size {hidden} differs from R's last "
+                         f"dimension {r.shape[2]}")
+    if node.input(4) is not None:
+        lens = imp.maybe_const(node, 4)
+        if lens is None or not np.all(lens.array() == steps):
+            raise node.error("sequence_lens other than a constant equal to "
+                             f"the {steps} time steps is not supported")
+    operands = [("", x), ("", w), ("", r)]
+    opt = [(3, "bias"), (5, "h0")]
+    if op == "LSTM":
+        opt += [(6, "c0"), (7, "peephole")]
+    for i, kw in opt:
+        if node.input(i) is None:
+            continue
+        t = imp.tensor(node, i)
+        if layout == 1 and kw in ("h0", "c0") and t.rank == 3:
+            t = _transpose_op(imp, t, (1, 0, 2), node.aux_loc("layout"),
+                              f"{node.input(i)}_dbh")
+        operands.append((kw, t))
+    attrs = [f"hidden_size = {hidden} : i64"]
+    if direction != "forward":
+        attrs.append(f'direction = "{direction}"')
+    acts = node.attr("activations")
+    alphas = list(node.attr("activation_alpha") or [])
+    betas = list(node.attr("activation_beta") or [])
+    if acts is not None or alphas or betas:
+        names = [a.decode() if isinstance(a, bytes) else a
+                 for a in (acts if acts is not None else default_acts * dirs)]
+        if len(names) != per_dir * dirs:
+            raise node.error(f"expects {per_dir * dirs} activations, got "
+                             f"{len(names)}")
+        ours, alpha, beta = [], [], []
+        for n in names:
+            if n not in _RNN_ACTIVATIONS:
+                raise node.error(f"activation '{n}' is not supported")
+            m = _RNN_ACTIVATIONS[n]
+            ours.append(m)
+            alpha.append(alphas.pop(0) if m in _RNN_ALPHA and alphas
+                         else _RNN_ALPHA.get(m, 0.0))
+            beta.append(betas.pop(0) if m in _RNN_BETA and betas
+                        else _RNN_BETA.get(m, 0.0))
+        attrs.append("activations = [" + ", ".join(f'"{a}"' for a in ours)
+                     + "]")
+        attrs.append(f"activation_alpha = {_f32_array(alpha)}")
+        attrs.append(f"activation_beta = {_f32_array(beta)}")
+    clip = node.attr("clip")
+    if clip is not None:
+        attrs.append(f"clip = {float(clip)!r} : f32")
+    if op == "LSTM" and int(node.attr("input_forget", 0)):
+        attrs.append("input_forget = true")
+    if op == "GRU" and int(node.attr("linear_before_reset", 0)):
+        attrs.append("linear_before_reset = true")
+    n_results = 3 if op == "LSTM" else 2
+    shapes = [(steps, dirs, batch, hidden)] + [(dirs, batch, hidden)] * (
+        n_results - 1)
+    dtype = x.dtype
+    text = (f"dnn.{op.lower()} " + ", ".join(t.ssa for _, t in operands[:3])
+            + "".join(f" {kw} {t.ssa}" for kw, t in operands[3:])
+            + " {" + ", ".join(attrs) + "} : ("
+            + ", ".join(t.type for _, t in operands) + ") -> ("
+            + ", ".join(_tensor_type(sh, dtype) for sh in shapes) + ")")
+    base = node.output(0) or node.name
+    hints = [node.output(i) or f"{base}_{i}" for i in range(n_results)]
+    if layout == 1:
+        hints = [h + "_tdbh" if i == 0 else h + "_dbh"
+                 for i, h in enumerate(hints)]
+    results = imp.emit_results(hints, text, shapes, dtype, node.loc)
+    if layout == 1:
+        results = [_transpose_op(imp, results[0], (2, 0, 1, 3),
+                                 node.aux_loc("layout"),
+                                 node.output(0) or f"{base}_0")] + [
+            _transpose_op(imp, t, (1, 0, 2), node.aux_loc("layout"),
+                          node.output(i + 1) or f"{base}_{i + 1}")
+            for i, t in enumerate(results[1:])]
+    return results
+
+
 _CONVERTERS: dict[str, Callable[[_Importer, _Node], list]] = {
     "Conv": _conv,
     "Gemm": _gemm,
@@ -1555,6 +1698,9 @@ _CONVERTERS: dict[str, Callable[[_Importer, _Node], list]] = {
     "Softmax": _softmax,
     "Identity": _identity,
     "Dropout": _dropout,
+    "LSTM": _recurrent,
+    "GRU": _recurrent,
+    "RNN": _recurrent,
 }
 
 #: The ONNX ops the importer translates into dnn ops (Constant nodes become

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -520,6 +521,432 @@ struct SparseConv2DLowering : DNNPattern<SparseConv2DOp> {
               arith::MulFOp::create(b, l, weight, castFloat(b, l, x, acc)));
         });
     rewriter.replaceOp(op, roundTo(rewriter, loc, product, et));
+    return success();
+  }
+};
+
+//--- recurrent layers ---------------------------------------------------===//
+
+/// One activation function of a recurrent cell with its alpha and beta.
+struct CellFunction {
+  std::string name;
+  double alpha = 0, beta = 0;
+};
+
+/// ONNX's default alpha and beta of a recurrent activation function.
+CellFunction defaultCellFunction(StringRef name) {
+  CellFunction f{name.str()};
+  if (name == "hard_sigmoid") {
+    f.alpha = 0.2;
+    f.beta = 0.5;
+  } else if (name == "leaky_relu") {
+    f.alpha = 0.01;
+  } else if (name == "thresholded_relu" || name == "elu") {
+    f.alpha = 1.0;
+  } else if (name == "scaled_tanh" || name == "affine") {
+    f.alpha = 1.0;
+    f.beta = name == "scaled_tanh" ? 1.0 : 0.0;
+  }
+  return f;
+}
+
+Value applyCellFunction(OpBuilder &b, Location loc, const CellFunction &f,
+                        Value x) {
+  Type t = x.getType();
+  auto c = [&](double v) { return floatConst(b, loc, t, v); };
+  auto mul = [&](Value a, Value y) {
+    return arith::MulFOp::create(b, loc, a, y).getResult();
+  };
+  auto add = [&](Value a, Value y) {
+    return arith::AddFOp::create(b, loc, a, y).getResult();
+  };
+  auto select = [&](arith::CmpFPredicate p, Value lhs, Value rhs, Value yes,
+                    Value no) {
+    Value cond = arith::CmpFOp::create(b, loc, p, lhs, rhs);
+    return arith::SelectOp::create(b, loc, cond, yes, no).getResult();
+  };
+  StringRef n = f.name;
+  if (n == "sigmoid")
+    return buildActivation(b, loc, ActivationKind::sigmoid, x);
+  if (n == "tanh")
+    return math::TanhOp::create(b, loc, x);
+  if (n == "relu")
+    return arith::MaximumFOp::create(b, loc, x, c(0));
+  if (n == "hard_sigmoid")
+    return arith::MaximumFOp::create(
+        b, loc, c(0),
+        arith::MinimumFOp::create(b, loc, c(1),
+                                  add(mul(c(f.alpha), x), c(f.beta))));
+  if (n == "leaky_relu")
+    return select(arith::CmpFPredicate::OGE, x, c(0), x, mul(c(f.alpha), x));
+  if (n == "thresholded_relu")
+    return select(arith::CmpFPredicate::OGT, x, c(f.alpha), x, c(0));
+  if (n == "scaled_tanh")
+    return mul(c(f.alpha), math::TanhOp::create(b, loc, mul(c(f.beta), x)));
+  if (n == "affine")
+    return add(mul(c(f.alpha), x), c(f.beta));
+  if (n == "elu")
+    return select(arith::CmpFPredicate::OGE, x, c(0), x,
+                  mul(c(f.alpha),
+                      arith::SubFOp::create(b, loc,
+                                            math::ExpOp::create(b, loc, x),
+                                            c(1))));
+  if (n == "softsign")
+    return arith::DivFOp::create(
+        b, loc, x, add(c(1), math::AbsFOp::create(b, loc, x)));
+  // softplus (the verifier admits no other name)
+  return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
+}
+
+/// The functions of direction `d` of `op` (ONNX defaults filled in).
+SmallVector<CellFunction> cellFunctions(RecurrentOpInterface op, int64_t d) {
+  int64_t per = op.getNumActivations();
+  auto names = op->getAttrOfType<ArrayAttr>("activations");
+  auto alpha = op->getAttrOfType<DenseF32ArrayAttr>("activation_alpha");
+  auto beta = op->getAttrOfType<DenseF32ArrayAttr>("activation_beta");
+  SmallVector<CellFunction> fs;
+  SmallVector<StringRef, 3> defaults = op.getDefaultActivations();
+  for (int64_t i = 0; i < per; ++i) {
+    int64_t at = d * per + i;
+    CellFunction f = defaultCellFunction(
+        names ? cast<StringAttr>(names[at]).getValue() : defaults[i]);
+    if (alpha)
+      f.alpha = alpha[at];
+    if (beta)
+      f.beta = beta[at];
+    fs.push_back(f);
+  }
+  return fs;
+}
+
+/// A static slice of `source` at `offsets` of `sizes`, rank-reduced to
+/// `shape`; an offset may be a Value.
+Value sliceOf(OpBuilder &b, Location loc, Value source,
+              ArrayRef<OpFoldResult> offsets, ArrayRef<int64_t> sizes,
+              ArrayRef<int64_t> shape) {
+  SmallVector<OpFoldResult> sz, strides;
+  for (int64_t s : sizes) {
+    sz.push_back(b.getIndexAttr(s));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  auto type = RankedTensorType::get(shape, tensorType(source).getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, type, source, offsets, sz,
+                                        strides);
+}
+
+Value insertInto(OpBuilder &b, Location loc, Value piece, Value dest,
+                 ArrayRef<OpFoldResult> offsets, ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> sz, strides;
+  for (int64_t s : sizes) {
+    sz.push_back(b.getIndexAttr(s));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  return tensor::InsertSliceOp::create(b, loc, piece, dest, offsets, sz,
+                                       strides);
+}
+
+/// a[M x K] * w[N x K]^T + bias[N] (all in the compute type).
+Value rowsTimesWeights(OpBuilder &b, Location loc, Value a, Value w,
+                       Value bias) {
+  int64_t m = tensorType(a).getDimSize(0), n = tensorType(w).getDimSize(0);
+  Type t = tensorType(a).getElementType();
+  Value init = broadcastVector(b, loc, bias, 1, {m, n}, t);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr dm, dn, dk;
+  bindDims(ctx, dm, dn, dk);
+  return generic(
+      b, loc, ValueRange{a, w}, init,
+      {AffineMap::get(3, 0, {dm, dk}, ctx), AffineMap::get(3, 0, {dn, dk}, ctx),
+       AffineMap::get(3, 0, {dm, dn}, ctx)},
+      {kPar, kPar, kRed}, [&](OpBuilder &nb, Location l, ValueRange args) {
+        return arith::AddFOp::create(
+            nb, l, args[2], arith::MulFOp::create(nb, l, args[0], args[1]));
+      });
+}
+
+/// dnn.lstm / dnn.gru / dnn.rnn: per direction an scf.for over the time
+/// steps carrying h (and c) and Y; each step one GEMM for x_t W^T + Wb, one
+/// for h R^T + Rb (GRU without linear_before_reset: a second one for
+/// (r . h) Rh^T + Rbh) and one element-wise linalg.generic for the cell.
+/// Everything in the compute type (f32 for 16-bit layers); the results are
+/// rounded once.
+template <typename OpTy>
+struct RecurrentLowering : DNNPattern<OpTy> {
+  using DNNPattern<OpTy>::DNNPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto rec = cast<RecurrentOpInterface>(op.getOperation());
+    Location loc = op.getLoc();
+    Type et = tensorType(op->getResult(0)).getElementType();
+    Type acc = computeType(et);
+    int64_t steps = rec.getSteps(), batch = rec.getBatch(),
+            in = rec.getInputSize(), dirs = rec.getNumDirections();
+    int64_t h = op.getHiddenSize(), gates = rec.getNumGates();
+    int64_t gh = gates * h;
+    bool lstm = std::is_same_v<OpTy, LSTMOp>;
+    bool gru = std::is_same_v<OpTy, GRUOp>;
+    bool reverseOnly = op.getDirection() == "reverse";
+    std::optional<double> clip;
+    if (auto c = op.getClipAttr())
+      clip = c.getValueAsDouble();
+    bool inputForget = false, linearBeforeReset = false;
+    Value initialC, peephole;
+    if constexpr (std::is_same_v<OpTy, LSTMOp>) {
+      inputForget = op.getInputForget();
+      initialC = adaptor.getInitialC();
+      peephole = adaptor.getPeephole();
+    }
+    if constexpr (std::is_same_v<OpTy, GRUOp>)
+      linearBeforeReset = op.getLinearBeforeReset();
+
+    OpBuilder &b = rewriter;
+    auto toAcc = [&](Value v) { return v ? roundTo(b, loc, v, acc) : v; };
+    Value x = toAcc(adaptor.getInput()), w = toAcc(adaptor.getWeight()),
+          r = toAcc(adaptor.getRecurrence()), bias = toAcc(adaptor.getBias()),
+          h0 = toAcc(adaptor.getInitialH());
+    initialC = toAcc(initialC);
+    peephole = toAcc(peephole);
+    auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+    Value zero = floatConst(b, loc, acc, 0);
+    Value y = tensor::EmptyOp::create(b, loc,
+                                      ArrayRef<int64_t>{steps, dirs, batch, h},
+                                      acc);
+    Value yh = tensor::EmptyOp::create(b, loc,
+                                       ArrayRef<int64_t>{dirs, batch, h}, acc);
+    Value yc = yh;
+    MLIRContext *ctx = b.getContext();
+    AffineExpr db, dj;
+    bindDims(ctx, db, dj);
+    auto rowMap = AffineMap::get(2, 0, {db, dj}, ctx);
+    auto vecMap = AffineMap::get(2, 0, {dj}, ctx);
+
+    for (int64_t d = 0; d < dirs; ++d) {
+      bool reverse = reverseOnly || d == 1;
+      SmallVector<CellFunction> fs = cellFunctions(rec, d);
+      Value wd = sliceOf(b, loc, w, {idx(d), idx(0), idx(0)}, {1, gh, in},
+                         {gh, in});
+      Value rd = sliceOf(b, loc, r, {idx(d), idx(0), idx(0)}, {1, gh, h},
+                         {gh, h});
+      Value wb, rb;
+      if (bias) {
+        wb = sliceOf(b, loc, bias, {idx(d), idx(0)}, {1, gh}, {gh});
+        rb = sliceOf(b, loc, bias, {idx(d), idx(gh)}, {1, gh}, {gh});
+      } else {
+        wb = rb = filled(b, loc, {gh}, acc, zero);
+      }
+      Value pd = peephole ? sliceOf(b, loc, peephole, {idx(d), idx(0)},
+                                    {1, 3 * h}, {3 * h})
+                          : Value();
+      auto state = [&](Value init) {
+        return init ? sliceOf(b, loc, init, {idx(d), idx(0), idx(0)},
+                              {1, batch, h}, {batch, h})
+                    : filled(b, loc, {batch, h}, acc, zero);
+      };
+      // The states of every step, slot 0 the initial one: step s reads slot
+      // s and writes slot s + 1 (double buffering, and the loop updates its
+      // tensors in place).
+      auto history = [&](Value init) {
+        Value all = tensor::EmptyOp::create(
+            b, loc, ArrayRef<int64_t>{steps + 1, batch, h}, acc);
+        return insertInto(b, loc, state(init), all, {idx(0), idx(0), idx(0)},
+                          {1, batch, h});
+      };
+      SmallVector<Value> iterInit = {history(h0)};
+      if (lstm)
+        iterInit.push_back(history(initialC));
+
+      auto loop = scf::ForOp::create(
+          b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+          arith::ConstantIndexOp::create(b, loc, steps),
+          arith::ConstantIndexOp::create(b, loc, 1), iterInit);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value s = loop.getInductionVar();
+        Value t = reverse
+                      ? arith::SubIOp::create(
+                            b, loc,
+                            arith::ConstantIndexOp::create(b, loc, steps - 1),
+                            s)
+                            .getResult()
+                      : s;
+        Value hAll = loop.getRegionIterArgs()[0];
+        Value cAll = lstm ? loop.getRegionIterArgs()[1] : Value();
+        Value next = arith::AddIOp::create(
+            b, loc, s, arith::ConstantIndexOp::create(b, loc, 1));
+        auto at = [&](Value all, Value slot) {
+          return sliceOf(b, loc, all, {slot, idx(0), idx(0)}, {1, batch, h},
+                         {batch, h});
+        };
+        Value hPrev = at(hAll, s);
+        Value cPrev = lstm ? at(cAll, s) : Value();
+        Value xt = sliceOf(b, loc, x, {t, idx(0), idx(0)}, {1, batch, in},
+                           {batch, in});
+        Value xw = rowsTimesWeights(b, loc, xt, wd, wb);
+        Value hr = rowsTimesWeights(b, loc, hPrev, rd, rb);
+        // Gate g's B x H columns of a B x G*H product.
+        auto gate = [&](Value v, int64_t g) {
+          return sliceOf(b, loc, v, {idx(0), idx(g * h)}, {batch, h},
+                         {batch, h});
+        };
+
+        auto pre = [&](OpBuilder &nb, Location l, Value v) {
+          if (!clip)
+            return v;
+          Value lim = floatConst(nb, l, acc, *clip);
+          Value neg = floatConst(nb, l, acc, -*clip);
+          return arith::MinimumFOp::create(
+                     nb, l, arith::MaximumFOp::create(nb, l, v, neg), lim)
+              .getResult();
+        };
+        auto fn = [&](OpBuilder &nb, Location l, int which, Value v) {
+          return applyCellFunction(nb, l, fs[which], pre(nb, l, v));
+        };
+        auto addf = [](OpBuilder &nb, Location l, Value a, Value c) {
+          return arith::AddFOp::create(nb, l, a, c).getResult();
+        };
+        auto mulf = [](OpBuilder &nb, Location l, Value a, Value c) {
+          return arith::MulFOp::create(nb, l, a, c).getResult();
+        };
+        auto subf = [](OpBuilder &nb, Location l, Value a, Value c) {
+          return arith::SubFOp::create(nb, l, a, c).getResult();
+        };
+        Value empty = tensor::EmptyOp::create(
+            b, loc, ArrayRef<int64_t>{batch, h}, acc);
+        Value hNext, cNext;
+        if (lstm) {
+          // Gates i, o, f, c (ONNX order); peepholes i, o, f. The B x H
+          // state comes first: linalg takes the loop bounds from the first
+          // operand indexed by (b, j).
+          SmallVector<Value> ins = {cPrev,       gate(xw, 0), gate(xw, 1),
+                                    gate(xw, 2), gate(xw, 3), gate(hr, 0),
+                                    gate(hr, 1), gate(hr, 2), gate(hr, 3)};
+          SmallVector<AffineMap> maps(9, rowMap);
+          if (pd) {
+            for (int64_t k = 0; k < 3; ++k)
+              ins.push_back(sliceOf(b, loc, pd, {idx(k * h)}, {h}, {h}));
+            maps.append({vecMap, vecMap, vecMap});
+          }
+          maps.append({rowMap, rowMap});
+          auto cell = linalg::GenericOp::create(
+              b, loc, TypeRange{empty.getType(), empty.getType()}, ins,
+              ValueRange{empty, empty}, maps, {kPar, kPar}, "", "",
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value c = a[0];
+                auto peep = [&](int k, Value cv) -> Value {
+                  return pd ? mulf(nb, l, a[9 + k], cv)
+                            : floatConst(nb, l, acc, 0);
+                };
+                // a[1 + g] = x W^T + Wb, a[5 + g] = h R^T + Rb of gate g.
+                Value i = fn(nb, l, 0,
+                             addf(nb, l, addf(nb, l, a[1], a[5]), peep(0, c)));
+                Value f =
+                    inputForget
+                        ? subf(nb, l, floatConst(nb, l, acc, 1), i)
+                        : fn(nb, l, 0,
+                             addf(nb, l, addf(nb, l, a[3], a[7]), peep(2, c)));
+                Value g = fn(nb, l, 1, addf(nb, l, a[4], a[8]));
+                Value cn = addf(nb, l, mulf(nb, l, f, c), mulf(nb, l, i, g));
+                Value o = fn(nb, l, 0,
+                             addf(nb, l, addf(nb, l, a[2], a[6]), peep(1, cn)));
+                Value hn = mulf(nb, l, o, applyCellFunction(nb, l, fs[2], cn));
+                linalg::YieldOp::create(nb, l, ValueRange{hn, cn});
+              });
+          hNext = cell.getResult(0);
+          cNext = cell.getResult(1);
+        } else if (gru) {
+          // Gates z, r, h (ONNX order).
+          Value hn;
+          if (!linearBeforeReset) {
+            // (r . h) Rh^T + Rbh needs r first.
+            Value rh = generic(
+                b, loc, ValueRange{hPrev, gate(xw, 1), gate(hr, 1)}, empty,
+                {rowMap, rowMap, rowMap, rowMap}, {kPar, kPar},
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Value rg = fn(nb, l, 0, addf(nb, l, a[1], a[2]));
+                  return mulf(nb, l, rg, a[0]);
+                });
+            Value rh3 = sliceOf(b, loc, rd, {idx(2 * h), idx(0)}, {h, h},
+                                {h, h});
+            Value rbh = sliceOf(b, loc, rb, {idx(2 * h)}, {h}, {h});
+            hn = rowsTimesWeights(b, loc, rh, rh3, rbh);
+          }
+          // a[0] = h, a[1 + g] = x W^T + Wb, a[4 + g] = h R^T + Rb, a[7] =
+          // (r . h) Rh^T + Rbh without linear_before_reset.
+          SmallVector<Value> ins = {hPrev,       gate(xw, 0), gate(xw, 1),
+                                    gate(xw, 2), gate(hr, 0), gate(hr, 1),
+                                    gate(hr, 2)};
+          SmallVector<AffineMap> maps(7, rowMap);
+          if (hn) {
+            ins.push_back(hn);
+            maps.push_back(rowMap);
+          }
+          maps.push_back(rowMap);
+          hNext = generic(
+              b, loc, ins, empty, maps, {kPar, kPar},
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value z = fn(nb, l, 0, addf(nb, l, a[1], a[4]));
+                Value n;
+                if (linearBeforeReset) {
+                  Value rg = fn(nb, l, 0, addf(nb, l, a[2], a[5]));
+                  n = fn(nb, l, 1, addf(nb, l, a[3], mulf(nb, l, rg, a[6])));
+                } else {
+                  n = fn(nb, l, 1, addf(nb, l, a[3], a[7]));
+                }
+                Value one = floatConst(nb, l, acc, 1);
+                return addf(nb, l, mulf(nb, l, subf(nb, l, one, z), n),
+                            mulf(nb, l, z, a[0]));
+              });
+        } else {
+          hNext = generic(b, loc, ValueRange{xw, hr}, empty,
+                          {rowMap, rowMap, rowMap}, {kPar, kPar},
+                          [&](OpBuilder &nb, Location l, ValueRange a) {
+                            return fn(nb, l, 0, addf(nb, l, a[0], a[1]));
+                          });
+        }
+        SmallVector<Value> yields = {insertInto(b, loc, hNext, hAll,
+                                                {next, idx(0), idx(0)},
+                                                {1, batch, h})};
+        if (lstm)
+          yields.push_back(insertInto(b, loc, cNext, cAll,
+                                      {next, idx(0), idx(0)}, {1, batch, h}));
+        scf::YieldOp::create(b, loc, yields);
+      }
+      // Y[t, d] = the state after time step t: slot t + 1 forward, slot
+      // T - t in reverse.
+      Value hAll = loop.getResult(0);
+      AffineExpr dt, dbb, djj;
+      bindDims(ctx, dt, dbb, djj);
+      AffineExpr slot = reverse ? getAffineConstantExpr(steps, ctx) - dt
+                                : dt + 1;
+      Value yd = generic(
+          b, loc, ValueRange{hAll},
+          tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{steps, batch, h},
+                                  acc),
+          {AffineMap::get(3, 0, {slot, dbb, djj}, ctx),
+           b.getMultiDimIdentityMap(3)},
+          {kPar, kPar, kPar},
+          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      y = insertInto(b, loc, yd, y, {idx(0), idx(d), idx(0), idx(0)},
+                     {steps, 1, batch, h});
+      auto last = [&](Value all) {
+        return sliceOf(b, loc, all, {idx(steps), idx(0), idx(0)},
+                       {1, batch, h}, {1, batch, h});
+      };
+      yh = insertInto(b, loc, last(hAll), yh, {idx(d), idx(0), idx(0)},
+                      {1, batch, h});
+      if (lstm)
+        yc = insertInto(b, loc, last(loop.getResult(1)), yc,
+                        {idx(d), idx(0), idx(0)}, {1, batch, h});
+    }
+    SmallVector<Value> results = {roundTo(b, loc, y, et),
+                                  roundTo(b, loc, yh, et)};
+    if (lstm)
+      results.push_back(roundTo(b, loc, yc, et));
+    rewriter.replaceOp(op, results);
     return success();
   }
 };
@@ -1110,13 +1537,16 @@ void dnn::populateDNNToLinalgPatterns(RewritePatternSet &patterns) {
                SoftmaxLowering, MaxPoolLowering, AvgPoolLowering,
                GlobalAvgPoolLowering, ReshapeLikeLowering<FlattenOp>,
                ReshapeLikeLowering<ReshapeOp>, ConcatLowering,
-               ConstantLowering, FusedLowering>(patterns.getContext());
+               ConstantLowering, FusedLowering, RecurrentLowering<LSTMOp>,
+               RecurrentLowering<GRUOp>, RecurrentLowering<RNNOp>>(
+      patterns.getContext());
 }
 
 void dnn::configureDNNToLinalgTarget(ConversionTarget &target) {
   target.addIllegalDialect<DNNDialect>();
   target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                         math::MathDialect, tensor::TensorDialect>();
+                         math::MathDialect, scf::SCFDialect,
+                         tensor::TensorDialect>();
 }
 
 namespace {
