@@ -1032,18 +1032,31 @@ def test_error_custom_domain(tmp_path):
                      "com.microsoft.FusedGemm is not supported")
 
 
-@pytest.mark.parametrize("op", ["LSTM", "GRU"])
-def test_error_rnn(op, tmp_path):
-    hidden, gates = 4, {"LSTM": 4, "GRU": 3}[op]
+@pytest.mark.parametrize("op", ["LSTM", "GRU", "RNN"])
+def test_error_rnn_sequence_lens(op, tmp_path):
+    """Sequences shorter than T (per-batch lengths) are not supported: a
+    located error, not a silently wrong result."""
+    hidden, gates = 4, {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
     model = make_model(
-        [node(op, ["x", "W", "R"], ["", "h"], name=f"enc.{op.lower()}",
+        [node(op, ["x", "W", "R", "", "L"], ["", "h"], name=f"enc.{op.lower()}",
               hidden_size=hidden)],
         [("x", (5, 1, 3))], ["h"],
         {"W": rand((1, gates * hidden, 3), 1),
-         "R": rand((1, gates * hidden, hidden), 2)})
+         "R": rand((1, gates * hidden, hidden), 2),
+         "L": np.array([3], dtype=np.int32)})
     expect_cli_error(model, tmp_path, f"node 'enc.{op.lower()}' ({op})",
-                     f"{op} is not supported yet (needs the dnn RNN ops, "
-                     "issue 9)")
+                     "sequence_lens other than a constant equal to the 5 "
+                     "time steps is not supported")
+
+
+def test_error_rnn_activation(tmp_path):
+    model = make_model(
+        [node("RNN", ["x", "W", "R"], ["", "h"], name="enc.rnn",
+              hidden_size=4, activations=["Swish"])],
+        [("x", (5, 1, 3))], ["h"],
+        {"W": rand((1, 4, 3), 1), "R": rand((1, 4, 4), 2)})
+    expect_cli_error(model, tmp_path, "node 'enc.rnn' (RNN)",
+                     "activation 'Swish' is not supported")
 
 
 def test_error_dynamic_shape_without_override(tmp_path):

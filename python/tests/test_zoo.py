@@ -25,7 +25,6 @@ that names the node until the RNN ops exist.
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -135,40 +134,6 @@ def test_cnn_matches_onnxruntime(case, importer, dnn_run, tmp_path,
           f"dnn-run {t_run:.2f} s)")
     np.testing.assert_allclose(got, ref, rtol=RTOL, atol=ATOL_SCALE * scale,
                                err_msg=f"{name}: dnn-run vs onnxruntime")
-
-
-def _renamed(model, node_name):
-    model.graph.node[0].name = node_name
-    onnx.checker.check_model(model)
-    return model
-
-
-@pytest.mark.parametrize("op,build", [("LSTM", models.lstm), ("GRU", models.gru)],
-                         ids=["lstm", "gru"])
-def test_rnn_rejected_naming_the_node(op, build, importer):
-    model = _renamed(build(hidden=16, steps=3, batch=2), f"encoder.{op.lower()}0")
-    with pytest.raises(importer.OnnxImportError) as info:
-        importer.import_model(model)
-    message = str(info.value)
-    assert f"encoder.{op.lower()}0" in message, message
-    assert op in message, message
-
-
-def test_rnn_rejected_by_cli(tmp_path):
-    path = tmp_path / "lstm.onnx"
-    onnx.save(_renamed(models.lstm(hidden=16, steps=3), "decoder.lstm1"), path)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "python")] + [p for p in [env.get("PYTHONPATH")] if p])
-    result = subprocess.run(
-        [sys.executable, "-m", "dnn_mlir.importer", str(path),
-         "-o", str(tmp_path / "lstm.mlir")],
-        capture_output=True, text=True, timeout=120, env=env)
-    assert result.returncode != 0, result.stdout + result.stderr
-    assert "decoder.lstm1" in result.stderr and "LSTM" in result.stderr, \
-        result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    assert not (tmp_path / "lstm.mlir").exists()
 
 
 # ---------------------------------------------------------------------------
