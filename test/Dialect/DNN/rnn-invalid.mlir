@@ -117,3 +117,20 @@ func.func @f(%x: tensor<5x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>
       : (tensor<5x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<5x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>) {
+  // expected-error @+1 {{'dnn.rnn_fusion' must be "unfused", "hoisted" or "persistent", got "fused"}}
+  %y, %yh = dnn.rnn %x, %w, %r {hidden_size = 4 : i64, dnn.rnn_fusion = "fused"}
+      : (tensor<5x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'dnn.rnn_fusion' may only be attached to dnn.lstm, dnn.gru or dnn.rnn}}
+  %y = dnn.activation relu %x {dnn.rnn_fusion = "hoisted"} : tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}

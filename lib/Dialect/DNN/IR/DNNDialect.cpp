@@ -81,5 +81,19 @@ LogicalResult DNNDialect::verifyOperationAttribute(Operation *op,
                              << "block x), got " << attribute.getValue();
     return success();
   }
+  if (name == kRNNFusionAttrName) {
+    auto level = dyn_cast<StringAttr>(attribute.getValue());
+    if (!isa<RecurrentOpInterface>(op))
+      return op->emitError() << "'" << name
+                             << "' may only be attached to dnn.lstm, dnn.gru "
+                                "or dnn.rnn";
+    if (!level || !llvm::is_contained({"unfused", "hoisted", "persistent"},
+                                      level.getValue()))
+      return op->emitError() << "'" << name
+                             << "' must be \"unfused\", \"hoisted\" or "
+                                "\"persistent\", got "
+                             << attribute.getValue();
+    return success();
+  }
   return op->emitError() << "unknown dnn attribute '" << name << "'";
 }

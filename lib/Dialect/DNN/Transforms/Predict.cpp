@@ -8,6 +8,7 @@
 
 #include "dnn/Analysis/AccelModel.h"
 #include "dnn/Analysis/Report.h"
+#include "dnn/Analysis/RNNModel.h"
 #include "dnn/Analysis/SparseModel.h"
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
 #include "dnn/Dialect/DNN/Transforms/Passes.h"
@@ -49,6 +50,24 @@ static LogicalResult predictOnGPU(Operation *op, GPUTargetAttr target,
         fused && fused.getResidualIndex() >= 0)
       traffic.uniqueBytes += tensorBytes(op->getResult(0).getType());
     entry.cost = predictGemm(target, params, entry.shape, mapping, traffic);
+    return success();
+  }
+  if (auto rec = dyn_cast<RecurrentOpInterface>(op)) {
+    // At the level dnn-fuse-rnn recorded, else unfused.
+    RecurrentShape shape = getRecurrentShape(rec);
+    RNNFusionLevel level = RNNFusionLevel::Unfused;
+    if (auto attr = op->getAttrOfType<StringAttr>(DNNDialect::kRNNFusionAttrName))
+      level = parseRNNFusionLevel(attr.getValue()).value_or(level);
+    SmallVector<RNNLevelCost, 3> levels = predictRecurrentLevels(
+        op->getContext(), target, params, shape);
+    const RNNLevelCost &chosen = levels[static_cast<size_t>(level)];
+    entry.kind = "rnn";
+    entry.shape = {1, shape.steps * shape.batch, shape.dirs * shape.gates *
+                                                     shape.hidden,
+                   shape.input + shape.hidden};
+    entry.flops = entry.shape.flops();
+    entry.cost = chosen.cost;
+    entry.cost.ctas = 1;
     return success();
   }
   if (auto sparse = dyn_cast<BalancedSparseOpInterface>(op)) {

@@ -63,6 +63,10 @@ def DNN_Dialect : Dialect {
     /// Name of the gpu.func attribute recording a generated kernel's launch,
     /// `array<i64: grid_x, grid_y, grid_z, block_x>`.
     static constexpr ::llvm::StringLiteral kLaunchAttrName = "dnn.launch";
+    /// Name of the recurrent-op attribute holding the fusion level
+    /// dnn-fuse-rnn chose (`"unfused"`, `"hoisted"` or `"persistent"`).
+    static constexpr ::llvm::StringLiteral kRNNFusionAttrName =
+        "dnn.rnn_fusion";
 
   private:
     void registerAttributes();

@@ -246,6 +246,42 @@ def BalancedSparsify : Pass<"dnn-balanced-sparsify", "ModuleOp"> {
   ];
 }
 
+def FuseRNN : Pass<"dnn-fuse-rnn", "ModuleOp"> {
+  let summary = "Choose the fusion level of each recurrent layer from the performance model";
+  let description = [{
+    For every `dnn.lstm`, `dnn.gru` and `dnn.rnn`, predicts on the module's
+    `#dnn.gpu` target the three ways of running it (docs/rnn.md):
+
+    * `unfused`: per time step and direction, `x_t W^T` and `h R^T` as two
+      GEMM kernels and the cell as an element-wise kernel;
+    * `hoisted`: `x W^T` for all steps as one GEMM, then per step one kernel
+      computing `h R^T` with the cell in its epilogue;
+    * `persistent`: the hoisted GEMM, then one kernel for all steps, each
+      CTA keeping its slice of `R` on chip and a grid-wide barrier between
+      steps; infeasible when `R` does not fit in the SMs' shared memory and
+      half their registers.
+
+    `level=auto` (the default) records the fastest feasible level as the
+    op's `dnn.rnn_fusion` attribute; `level=NAME` forces one (a located
+    error if it is infeasible). Every layer gets a remark with all three
+    predictions; `report=-` prints them as a table, `report=FILE` writes
+    JSON. `dnn-predict` prices a recurrent layer at its recorded level
+    (unfused without one).
+
+    ```
+    dnn-opt model.mlir --dnn-attach-target=gpu=h100 --dnn-fuse-rnn=report=-
+    ```
+  }];
+  let options = [
+    Option<"level", "level", "std::string", /*default=*/"\"auto\"",
+           "auto (fastest feasible), unfused, hoisted or persistent">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "write the predictions: a JSON file, or - for a table on stdout">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "JSON file of model constants (see docs/performance-model.md)">
+  ];
+}
+
 def CPULoopOrder : Pass<"dnn-cpu-loop-order"> {
   let summary = "Order convolution/GEMM loops so the innermost one vectorizes";
   let description = [{

@@ -1,0 +1,77 @@
+//===- RNNModel.h - recurrent layers in the performance model ---*- C++ -*-===//
+//
+// The three fusion levels of a recurrent layer on a GPU (docs/rnn.md) and
+// their predicted cost, for dnn-fuse-rnn's choice and dnn-predict:
+//
+//   unfused     per time step and direction: x_t W^T and h R^T as two GEMM
+//               kernels, then an element-wise cell kernel (GRU without
+//               linear_before_reset: one more GEMM and element-wise kernel);
+//   hoisted     x W^T for all steps as one GEMM per direction, then per step
+//               one kernel: h R^T with the cell in its epilogue (GRU without
+//               linear_before_reset: two);
+//   persistent  the hoisted GEMM, then one kernel for all steps: each CTA
+//               keeps its slice of R on chip (shared memory and registers)
+//               and a grid-wide barrier separates the steps. Infeasible when
+//               R does not fit on the chip.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DNN_ANALYSIS_RNNMODEL_H
+#define DNN_ANALYSIS_RNNMODEL_H
+
+#include "dnn/Analysis/GPUModel.h"
+
+#include <string>
+
+namespace mlir::dnn {
+
+class RecurrentOpInterface;
+
+/// A recurrent layer as the model sees it.
+struct RecurrentShape {
+  int64_t steps = 1, batch = 1, input = 1, hidden = 1, dirs = 1, gates = 1;
+  int64_t elementBytes = 4;
+  bool lstm = false;
+  /// GRU with linear_before_reset = false: (r . h) Rh^T needs r first.
+  bool resetBeforeLinear = false;
+  /// Bytes of R (all directions).
+  double recurrenceBytes() const {
+    return static_cast<double>(dirs * gates * hidden * hidden * elementBytes);
+  }
+};
+
+RecurrentShape getRecurrentShape(RecurrentOpInterface op);
+
+enum class RNNFusionLevel { Unfused, Hoisted, Persistent };
+
+StringRef stringifyRNNFusionLevel(RNNFusionLevel level);
+std::optional<RNNFusionLevel> parseRNNFusionLevel(StringRef name);
+
+struct RNNLevelCost {
+  RNNFusionLevel level = RNNFusionLevel::Unfused;
+  bool feasible = true;
+  std::string reason; ///< why it is infeasible
+  Cost cost;          ///< the whole layer
+  int64_t launches = 0;
+  double stepUs = 0; ///< one time step (all directions)
+};
+
+/// Grid-wide barrier between two steps of the persistent kernel (an
+/// atomic arrive/spin over L2). Not calibrated on hardware yet.
+constexpr double kGridBarrierUs = 1.0;
+/// Register file of one SM (64K 32-bit registers on sm_70 to sm_90), of
+/// which the persistent kernel may hold half as weights.
+constexpr int64_t kRegisterFileBytes = 256 * 1024;
+
+/// The cost of each level, unfused, hoisted, persistent.
+SmallVector<RNNLevelCost, 3> predictRecurrentLevels(MLIRContext *context,
+                                                     GPUTargetAttr target,
+                                                     const ModelParams &params,
+                                                     const RecurrentShape &shape);
+
+/// The fastest feasible level of `levels`.
+const RNNLevelCost &fastestLevel(ArrayRef<RNNLevelCost> levels);
+
+} // namespace mlir::dnn
+
+#endif // DNN_ANALYSIS_RNNMODEL_H
