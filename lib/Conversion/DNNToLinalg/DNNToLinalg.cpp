@@ -665,8 +665,9 @@ Value rowsTimesWeights(OpBuilder &b, Location loc, Value a, Value w,
 }
 
 /// dnn.lstm / dnn.gru / dnn.rnn: per direction an scf.for over the time
-/// steps carrying h (and c) and Y; each step one GEMM for x_t W^T + Wb, one
-/// for h R^T + Rb (GRU without linear_before_reset: a second one for
+/// steps carrying h (and c) and Y; each step one GEMM for x_t W^T + Wb (at
+/// dnn.rnn_fusion hoisted or persistent: one GEMM for all steps before the
+/// loop, sliced per step), one for h R^T + Rb (GRU without linear_before_reset: a second one for
 /// (r . h) Rh^T + Rbh) and one element-wise linalg.generic for the cell.
 /// Everything in the compute type (f32 for 16-bit layers); the results are
 /// rounded once.
@@ -689,6 +690,11 @@ struct RecurrentLowering : DNNPattern<OpTy> {
     bool lstm = std::is_same_v<OpTy, LSTMOp>;
     bool gru = std::is_same_v<OpTy, GRUOp>;
     bool reverseOnly = op.getDirection() == "reverse";
+    // dnn.rnn_fusion (dnn-fuse-rnn): the loop structure of that level.
+    bool hoisted = false;
+    if (auto level =
+            op->template getAttrOfType<StringAttr>(DNNDialect::kRNNFusionAttrName))
+      hoisted = level.getValue() != "unfused";
     std::optional<double> clip;
     if (auto c = op.getClipAttr())
       clip = c.getValueAsDouble();
@@ -758,6 +764,16 @@ struct RecurrentLowering : DNNPattern<OpTy> {
       if (lstm)
         iterInit.push_back(history(initialC));
 
+      // Hoisted (and persistent, whose CPU form is the same): x W^T + Wb
+      // of every step as one GEMM before the loop.
+      Value xwAll;
+      if (hoisted)
+        xwAll = rowsTimesWeights(
+            b, loc,
+            reshapeTo(b, loc, x,
+                      RankedTensorType::get({steps * batch, in}, acc)),
+            wd, wb);
+
       auto loop = scf::ForOp::create(
           b, loc, arith::ConstantIndexOp::create(b, loc, 0),
           arith::ConstantIndexOp::create(b, loc, steps),
@@ -783,9 +799,16 @@ struct RecurrentLowering : DNNPattern<OpTy> {
         };
         Value hPrev = at(hAll, s);
         Value cPrev = lstm ? at(cAll, s) : Value();
-        Value xt = sliceOf(b, loc, x, {t, idx(0), idx(0)}, {1, batch, in},
-                           {batch, in});
-        Value xw = rowsTimesWeights(b, loc, xt, wd, wb);
+        Value xw;
+        if (hoisted) {
+          Value row = arith::MulIOp::create(
+              b, loc, t, arith::ConstantIndexOp::create(b, loc, batch));
+          xw = sliceOf(b, loc, xwAll, {row, idx(0)}, {batch, gh}, {batch, gh});
+        } else {
+          Value xt = sliceOf(b, loc, x, {t, idx(0), idx(0)}, {1, batch, in},
+                             {batch, in});
+          xw = rowsTimesWeights(b, loc, xt, wd, wb);
+        }
         Value hr = rowsTimesWeights(b, loc, hPrev, rd, rb);
         // Gate g's B x H columns of a B x G*H product.
         auto gate = [&](Value v, int64_t g) {
