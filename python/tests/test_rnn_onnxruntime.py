@@ -206,3 +206,33 @@ def test_reference_can_fail(dnn_run, tmp_path):
     _check(gots, _ort(lbr1, {"x": x}), "lbr=1")
     with pytest.raises(AssertionError):
         _check(gots, _ort(lbr0, {"x": x}), "lbr=1 against lbr=0")
+
+
+@pytest.mark.parametrize("level", ["unfused", "hoisted", "persistent"])
+@pytest.mark.parametrize("case", DEEPBENCH[:3], ids=[c[0] for c in DEEPBENCH[:3]])
+def test_fusion_levels_match_onnxruntime(case, level, dnn_opt, dnn_run,
+                                         tmp_path):
+    """Every dnn-fuse-rnn level's CPU form (the structure the level
+    records) matches onnxruntime on the DeepBench-shaped layers."""
+    name, build, kwargs = case
+    model = build(**kwargs)
+    x = np.random.default_rng(1).standard_normal(
+        [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    ).astype(np.float32)
+    refs = _ort(model, {"input": x})
+    src = tmp_path / "model.mlir"
+    src.write_text(importer.import_model(model))
+    fused = tmp_path / "fused.mlir"
+    r = subprocess.run([dnn_opt, str(src), "--dnn-attach-target=gpu=h100",
+                        f"--dnn-fuse-rnn=level={level}", "-o", str(fused)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert f'dnn.rnn_fusion = "{level}"' in fused.read_text()
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "out"
+    r = subprocess.run([dnn_run, str(fused), f"--input={tmp_path / 'x.npy'}",
+                        f"--output-dir={out}"], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    gots = [np.load(out / f"out{i}.npy") for i in range(len(refs))]
+    _check(gots, refs, f"{name} at {level}")

@@ -221,6 +221,16 @@ LogicalResult FunctionLowering::check() {
                                "and bf16 tensors (and integer sparse offsets), got ")
                << type;
     }
+    // dnn-fuse-rnn decides a level, but no level has GPU kernels yet.
+    if (isa<RecurrentOpInterface>(op)) {
+      auto level =
+          op->getAttrOfType<StringAttr>(DNNDialect::kRNNFusionAttrName);
+      return op->emitOpError("dnn-lower-to-gpu: recurrent layers have no GPU "
+                             "kernels yet (")
+             << (level ? "dnn-fuse-rnn chose '" + level.getValue().str() + "'"
+                       : std::string("no dnn-fuse-rnn level"))
+             << "); they run on the CPU path (dnn-run)";
+    }
     // The tensor-core GEMM issues mma.sync.m16n8k16 (sm_80 and newer).
     if (preAmpere && isa<GemmOpInterface>(op) &&
         !cast<ShapedType>(op->getResult(0).getType()).getElementType().isF32())

@@ -45,3 +45,14 @@ func.func @partial_broadcast(%a: tensor<2x3x4x8xf32>, %b: tensor<3x8x5xf32>) -> 
   %y = dnn.matmul %a, %b {dnn.mapping = #dnn.mapping<tile_m = 64, tile_n = 64, tile_k = 16, threads = 256, ctas = 6, ctas_per_sm = 1, waves = 0.1>} : (tensor<2x3x4x8xf32>, tensor<3x8x5xf32>) -> tensor<2x3x4x5xf32>
   return %y : tensor<2x3x4x5xf32>
 }
+
+// -----
+
+// Recurrent layers: dnn-fuse-rnn chooses a level, but no level has GPU
+// kernels yet.
+func.func @lstm(%x: tensor<5x2x3xf32>, %w: tensor<1x16x3xf32>, %r: tensor<1x16x4xf32>) -> tensor<5x1x2x4xf32> {
+  // expected-error @+1 {{'dnn.lstm' op dnn-lower-to-gpu: recurrent layers have no GPU kernels yet (dnn-fuse-rnn chose 'hoisted'); they run on the CPU path (dnn-run)}}
+  %y, %yh, %yc = dnn.lstm %x, %w, %r {hidden_size = 4 : i64, dnn.rnn_fusion = "hoisted"}
+      : (tensor<5x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  return %y : tensor<5x1x2x4xf32>
+}
