@@ -39,16 +39,22 @@ def _run_both(model, dnn_run, tmp_path, seed=0):
     shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     x = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
     refs = _ort(model, {model.graph.input[0].name: x})
+    return _dnn_outputs(importer.import_model(model), x, dnn_run, tmp_path,
+                        len(refs)), refs
+
+
+def _dnn_outputs(text, x, dnn_run, tmp_path, outputs):
+    """dnn-run of the MLIR `text` on input `x`: its first `outputs` arrays."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     mlir = tmp_path / "model.mlir"
-    mlir.write_text(importer.import_model(model))
+    mlir.write_text(text)
     np.save(tmp_path / "x.npy", x)
     out = tmp_path / "out"
     r = subprocess.run([dnn_run, str(mlir), f"--input={tmp_path / 'x.npy'}",
                         f"--output-dir={out}"], capture_output=True, text=True,
                        timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    gots = [np.load(out / f"out{i}.npy") for i in range(len(refs))]
-    return gots, refs
+    return [np.load(out / f"out{i}.npy") for i in range(outputs)]
 
 
 def _check(gots, refs, what, rtol=1e-4, atol=1e-5):
@@ -146,20 +152,6 @@ NODES = [
 ]
 
 
-def _dnn_outputs(model, x, dnn_run, tmp_path):
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    mlir = tmp_path / "model.mlir"
-    mlir.write_text(importer.import_model(model))
-    np.save(tmp_path / "x.npy", x)
-    out = tmp_path / "out"
-    r = subprocess.run([dnn_run, str(mlir), f"--input={tmp_path / 'x.npy'}",
-                        f"--output-dir={out}"], capture_output=True, text=True,
-                       timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
-    n = len(model.graph.output)
-    return [np.load(out / f"out{i}.npy") for i in range(n)]
-
-
 @pytest.mark.parametrize("case", NODES, ids=[c[0] for c in NODES])
 @pytest.mark.parametrize("layout", [0, 1])
 def test_node_variants(case, layout, dnn_run, tmp_path):
@@ -175,7 +167,8 @@ def test_node_variants(case, layout, dnn_run, tmp_path):
         (steps, batch, 4)).astype(np.float32)
     refs = _ort(model, {"x": x})
     if layout == 0:
-        gots = _dnn_outputs(model, x, dnn_run, tmp_path)
+        gots = _dnn_outputs(importer.import_model(model), x, dnn_run,
+                            tmp_path, len(refs))
     else:
         batchwise = _node_model(op, hidden, steps, batch, ops, attrs,
                                 seed=len(name), layout=1)
@@ -185,8 +178,9 @@ def test_node_variants(case, layout, dnn_run, tmp_path):
                 init.CopyFrom(onnx.numpy_helper.from_array(
                     np.ascontiguousarray(arr), init.name))
         onnx.checker.check_model(batchwise, full_check=True)
-        gots = _dnn_outputs(batchwise, np.ascontiguousarray(
-            x.transpose(1, 0, 2)), dnn_run, tmp_path)
+        gots = _dnn_outputs(importer.import_model(batchwise),
+                            np.ascontiguousarray(x.transpose(1, 0, 2)),
+                            dnn_run, tmp_path, len(refs))
         gots = [gots[0].transpose(1, 2, 0, 3)] + [
             g.transpose(1, 0, 2) for g in gots[1:]]
     _check(gots, refs, f"{name} layout {layout}")
@@ -202,8 +196,10 @@ def test_reference_can_fail(dnn_run, tmp_path):
                        dict(linear_before_reset=1), seed=1)
     lbr0 = _node_model("GRU", hidden, steps, batch, ops,
                        dict(linear_before_reset=0), seed=1)
-    gots = _dnn_outputs(lbr1, x, dnn_run, tmp_path)
-    _check(gots, _ort(lbr1, {"x": x}), "lbr=1")
+    refs = _ort(lbr1, {"x": x})
+    gots = _dnn_outputs(importer.import_model(lbr1), x, dnn_run, tmp_path,
+                        len(refs))
+    _check(gots, refs, "lbr=1")
     with pytest.raises(AssertionError):
         _check(gots, _ort(lbr0, {"x": x}), "lbr=1 against lbr=0")
 
@@ -228,11 +224,6 @@ def test_fusion_levels_match_onnxruntime(case, level, dnn_opt, dnn_run,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert f'dnn.rnn_fusion = "{level}"' in fused.read_text()
-    np.save(tmp_path / "x.npy", x)
-    out = tmp_path / "out"
-    r = subprocess.run([dnn_run, str(fused), f"--input={tmp_path / 'x.npy'}",
-                        f"--output-dir={out}"], capture_output=True, text=True,
-                       timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
-    gots = [np.load(out / f"out{i}.npy") for i in range(len(refs))]
+    gots = _dnn_outputs(fused.read_text(), x, dnn_run, tmp_path / "run",
+                        len(refs))
     _check(gots, refs, f"{name} at {level}")
