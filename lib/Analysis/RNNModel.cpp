@@ -75,7 +75,10 @@ struct Pricer {
   /// epilogue moves, with the mapping dnn-assign-mapping would choose.
   Cost gemm(int64_t m, int64_t n, int64_t k, double extraBytes = 0) const {
     GemmShape shape{1, m, n, k};
-    GemmTraffic traffic{eb, static_cast<double>((m * k + n * k + m * n) * eb) +
+    auto dm = static_cast<double>(m), dn = static_cast<double>(n),
+         dk = static_cast<double>(k);
+    GemmTraffic traffic{eb, (dm * dk + dn * dk + dm * dn) *
+                                    static_cast<double>(eb) +
                                 extraBytes};
     MappingAttr mapping = chooseMapping(context, target, params, shape,
                                         traffic, /*tensorCoreOperands=*/eb == 2);

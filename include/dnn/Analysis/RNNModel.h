@@ -36,7 +36,9 @@ struct RecurrentShape {
   bool resetBeforeLinear = false;
   /// Bytes of R (all directions).
   double recurrenceBytes() const {
-    return static_cast<double>(dirs * gates * hidden * hidden * elementBytes);
+    return static_cast<double>(dirs) * static_cast<double>(gates) *
+           static_cast<double>(hidden) * static_cast<double>(hidden) *
+           static_cast<double>(elementBytes);
   }
 };
 
