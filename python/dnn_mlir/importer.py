@@ -1606,6 +1606,21 @@ def _recurrent(imp: _Importer, node: _Node):
         if lens is None or not np.all(lens.array() == steps):
             raise node.error("sequence_lens other than a constant equal to "
                              f"the {steps} time steps is not supported")
+    in_size = x.shape[2]
+    want = {1: (dirs, gates * hidden, in_size), 2: (dirs, gates * hidden, hidden),
+            3: (dirs, 2 * gates * hidden), 5: (dirs, batch, hidden),
+            6: (dirs, batch, hidden), 7: (dirs, 3 * hidden)}
+    names = {1: "W", 2: "R", 3: "B", 5: "initial_h", 6: "initial_c", 7: "P"}
+
+    def check_shape(i: int, t: _Tensor) -> None:
+        if t.shape != want[i]:
+            raise node.error(
+                f"{names[i]} '{node.input(i)}' has shape {list(t.shape)}, "
+                f"expected {list(want[i])} ({direction}, {gates} gates, "
+                f"hidden {hidden}, batch {batch}, input {in_size})")
+
+    check_shape(1, w)
+    check_shape(2, r)
     operands = [("", x), ("", w), ("", r)]
     opt = [(3, "bias"), (5, "h0")]
     if op == "LSTM":
@@ -1617,6 +1632,7 @@ def _recurrent(imp: _Importer, node: _Node):
         if layout == 1 and kw in ("h0", "c0") and t.rank == 3:
             t = _transpose_op(imp, t, (1, 0, 2), node.aux_loc("layout"),
                               f"{node.input(i)}_dbh")
+        check_shape(i, t)
         operands.append((kw, t))
     attrs = [f"hidden_size = {hidden} : i64"]
     if direction != "forward":

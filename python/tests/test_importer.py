@@ -1049,6 +1049,26 @@ def test_error_rnn_sequence_lens(op, tmp_path):
                      "time steps is not supported")
 
 
+@pytest.mark.parametrize("which,shape,name", [
+    (1, (1, 12, 3), "W"), (2, (1, 12, 4), "R"), (3, (1, 16), "B"),
+    (5, (1, 2, 4), "initial_h"), (7, (1, 8), "P")])
+def test_error_rnn_operand_shape(which, shape, name, tmp_path):
+    """Inconsistent gate sizes are an import error naming the node and the
+    operand, not IR that fails to verify later."""
+    operands = {1: ("W", (1, 16, 3)), 2: ("R", (1, 16, 4)), 3: ("B", (1, 32)),
+                5: ("h0", (1, 1, 4)), 7: ("P", (1, 12))}
+    names = ["x", "", "", "", "", "", "", ""]
+    inits = {}
+    for i, (n, s) in operands.items():
+        names[i] = n
+        inits[n] = rand(shape if i == which else s, i)
+    model = make_model(
+        [node("LSTM", names, ["", "h"], name="enc.lstm", hidden_size=4)],
+        [("x", (5, 1, 3))], ["h"], inits)
+    expect_cli_error(model, tmp_path, "node 'enc.lstm' (LSTM)",
+                     f"{name} '{operands[which][0]}' has shape {list(shape)}")
+
+
 def test_error_rnn_activation(tmp_path):
     model = make_model(
         [node("RNN", ["x", "W", "R"], ["", "h"], name="enc.rnn",
