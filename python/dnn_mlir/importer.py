@@ -1601,11 +1601,23 @@ def _recurrent(imp: _Importer, node: _Node):
     if hidden != r.shape[2]:
         raise node.error(f"hidden_size {hidden} differs from R's last "
                          f"dimension {r.shape[2]}")
+    lens_operand = None
     if node.input(4) is not None:
         lens = imp.maybe_const(node, 4)
-        if lens is None or not np.all(lens.array() == steps):
-            raise node.error("sequence_lens other than a constant equal to "
-                             f"the {steps} time steps is not supported")
+        if lens is None:
+            raise node.error("sequence_lens known only at run time is not "
+                             "supported (it must be a constant)")
+        values = np.asarray(lens.array()).reshape(-1)
+        if values.shape != (batch,) or np.any(values < 1) or np.any(
+                values > steps):
+            raise node.error(f"sequence_lens {values.tolist()} must hold "
+                             f"{batch} lengths in [1, {steps}]")
+        if np.any(values != steps):
+            ssa = imp._fresh(f"{node.input(4)}_i32")
+            imp.body.append(
+                f"    {ssa} = dnn.constant dense<{values.astype(int).tolist()}>"
+                f" : tensor<{batch}xi32> {node.aux_loc('sequence_lens')}")
+            lens_operand = _Tensor(ssa, (batch,), "i32")
     in_size = x.shape[2]
     want = {1: (dirs, gates * hidden, in_size), 2: (dirs, gates * hidden, hidden),
             3: (dirs, 2 * gates * hidden), 5: (dirs, batch, hidden),
@@ -1626,6 +1638,8 @@ def _recurrent(imp: _Importer, node: _Node):
     if op == "LSTM":
         opt += [(6, "c0"), (7, "peephole")]
     for i, kw in opt:
+        if i == 5 and lens_operand is not None:
+            operands.append(("lens", lens_operand))
         if node.input(i) is None:
             continue
         t = imp.tensor(node, i)

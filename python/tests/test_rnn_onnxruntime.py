@@ -227,3 +227,48 @@ def test_fusion_levels_match_onnxruntime(case, level, dnn_opt, dnn_run,
     gots = _dnn_outputs(fused.read_text(), x, dnn_run, tmp_path / "run",
                         len(refs))
     _check(gots, refs, f"{name} at {level}")
+
+
+LENS_CASES = [("LSTM", "forward"), ("LSTM", "bidirectional"), ("GRU", "reverse"),
+              ("RNN", "bidirectional")]
+
+
+@pytest.mark.parametrize("level", ["unfused", "hoisted"])
+@pytest.mark.parametrize("op,direction", LENS_CASES,
+                         ids=[f"{o}-{d}" for o, d in LENS_CASES])
+def test_sequence_lens(op, direction, level, dnn_opt, dnn_run, tmp_path):
+    """Per-batch lengths (ONNX semantics: Y zero past a sequence's end, Y_h
+    its last state, reverse runs from its own end) against onnxruntime, at
+    both CPU loop structures."""
+    hidden, steps, batch = 5, 6, 3
+    dirs = 2 if direction == "bidirectional" else 1
+    lens = helper.make_tensor("L", TensorProto.INT32, [batch], [6, 2, 4])
+    ops = _operands(op, hidden, dirs, batch, ("bias", "h0"))
+    model = _node_model(op, hidden, steps, batch, ops,
+                        dict(direction=direction), seed=7,
+                        initializers=[lens])
+    node = model.graph.node[0]
+    names = list(node.input) + [""] * (8 - len(node.input))
+    names[4] = "L"
+    while names[-1] == "":
+        names.pop()
+    del node.input[:]
+    node.input.extend(names)
+    onnx.checker.check_model(model, full_check=True)
+    x = np.random.default_rng(5).standard_normal(
+        (steps, batch, 4)).astype(np.float32)
+    refs = _ort(model, {"x": x})
+    text = importer.import_model(model)
+    assert "lens %" in text
+    src = tmp_path / "m.mlir"
+    src.write_text(text)
+    fused = tmp_path / "fused.mlir"
+    r = subprocess.run([dnn_opt, str(src), "--dnn-attach-target=gpu=h100",
+                        f"--dnn-fuse-rnn=level={level}", "-o", str(fused)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    gots = _dnn_outputs(fused.read_text(), x, dnn_run, tmp_path / "run",
+                        len(refs))
+    _check(gots, refs, f"{op} {direction} {level} with sequence_lens")
+    # The lengths matter: Y is zero past entry 1's length 2.
+    assert np.all(refs[0][2:, :, 1, :] == 0)

@@ -713,6 +713,7 @@ struct RecurrentLowering : DNNPattern<OpTy> {
     Value x = toAcc(adaptor.getInput()), w = toAcc(adaptor.getWeight()),
           r = toAcc(adaptor.getRecurrence()), bias = toAcc(adaptor.getBias()),
           h0 = toAcc(adaptor.getInitialH());
+    Value lens = adaptor.getSequenceLens();
     initialC = toAcc(initialC);
     peephole = toAcc(peephole);
     auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
@@ -799,8 +800,48 @@ struct RecurrentLowering : DNNPattern<OpTy> {
         };
         Value hPrev = at(hAll, s);
         Value cPrev = lstm ? at(cAll, s) : Value();
+        // With sequence_lens in reverse, batch entry b is at time
+        // L_b - 1 - s: x (or its projection) is gathered row by row.
+        auto gatherRows = [&](Value all, int64_t cols, bool flat) {
+          Value init = tensor::EmptyOp::create(
+              b, loc, ArrayRef<int64_t>{batch, cols}, acc);
+          return generic(
+              b, loc, ValueRange{lens}, init,
+              {AffineMap::get(2, 0, {db}, ctx), rowMap}, {kPar, kPar},
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value row = linalg::IndexOp::create(nb, l, 0);
+                Value col = linalg::IndexOp::create(nb, l, 1);
+                Value len = arith::IndexCastOp::create(
+                    nb, l, nb.getIndexType(), a[0]);
+                Value one = arith::ConstantIndexOp::create(nb, l, 1);
+                // max(L_b - 1 - s, 0): rows past their length are unused.
+                Value tb = arith::MaxSIOp::create(
+                    nb, l,
+                    arith::SubIOp::create(
+                        nb, l, arith::SubIOp::create(nb, l, len, one), s),
+                    arith::ConstantIndexOp::create(nb, l, 0));
+                if (flat) {
+                  Value r = arith::AddIOp::create(
+                      nb, l,
+                      arith::MulIOp::create(
+                          nb, l, tb,
+                          arith::ConstantIndexOp::create(nb, l, batch)),
+                      row);
+                  return tensor::ExtractOp::create(nb, l, all,
+                                                   ValueRange{r, col})
+                      .getResult();
+                }
+                return tensor::ExtractOp::create(nb, l, all,
+                                                 ValueRange{tb, row, col})
+                    .getResult();
+              });
+        };
         Value xw;
-        if (hoisted) {
+        if (lens && reverse) {
+          xw = hoisted ? gatherRows(xwAll, gh, true)
+                       : rowsTimesWeights(b, loc, gatherRows(x, in, false),
+                                          wd, wb);
+        } else if (hoisted) {
           Value row = arith::MulIOp::create(
               b, loc, t, arith::ConstantIndexOp::create(b, loc, batch));
           xw = sliceOf(b, loc, xwAll, {row, idx(0)}, {batch, gh}, {batch, gh});
@@ -930,6 +971,25 @@ struct RecurrentLowering : DNNPattern<OpTy> {
                             return fn(nb, l, 0, addf(nb, l, a[0], a[1]));
                           });
         }
+        // With sequence_lens, a batch entry past its length keeps its state.
+        auto freeze = [&](Value fresh, Value old) {
+          return generic(
+              b, loc, ValueRange{lens, fresh, old}, empty,
+              {AffineMap::get(2, 0, {db}, ctx), rowMap, rowMap, rowMap},
+              {kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value len = arith::IndexCastOp::create(
+                    nb, l, nb.getIndexType(), a[0]);
+                Value valid = arith::CmpIOp::create(
+                    nb, l, arith::CmpIPredicate::slt, s, len);
+                return arith::SelectOp::create(nb, l, valid, a[1], a[2])
+                    .getResult();
+              });
+        };
+        if (lens) {
+          hNext = freeze(hNext, hPrev);
+          if (lstm)
+            cNext = freeze(cNext, cPrev);
+        }
         SmallVector<Value> yields = {insertInto(b, loc, hNext, hAll,
                                                 {next, idx(0), idx(0)},
                                                 {1, batch, h})};
@@ -945,14 +1005,45 @@ struct RecurrentLowering : DNNPattern<OpTy> {
       bindDims(ctx, dt, dbb, djj);
       AffineExpr slot = reverse ? getAffineConstantExpr(steps, ctx) - dt
                                 : dt + 1;
-      Value yd = generic(
-          b, loc, ValueRange{hAll},
-          tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{steps, batch, h},
-                                  acc),
-          {AffineMap::get(3, 0, {slot, dbb, djj}, ctx),
-           b.getMultiDimIdentityMap(3)},
-          {kPar, kPar, kPar},
-          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      Value yEmpty = tensor::EmptyOp::create(
+          b, loc, ArrayRef<int64_t>{steps, batch, h}, acc);
+      Value yd;
+      if (!lens) {
+        yd = generic(b, loc, ValueRange{hAll}, yEmpty,
+                     {AffineMap::get(3, 0, {slot, dbb, djj}, ctx),
+                      b.getMultiDimIdentityMap(3)},
+                     {kPar, kPar, kPar},
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      } else {
+        // Y[t, d, b] = 0 at t >= L_b; else slot t + 1 (reverse: L_b - t).
+        yd = generic(
+            b, loc, ValueRange{lens}, yEmpty,
+            {AffineMap::get(3, 0, {dbb}, ctx), b.getMultiDimIdentityMap(3)},
+            {kPar, kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange a) {
+              Value tt = linalg::IndexOp::create(nb, l, 0);
+              Value row = linalg::IndexOp::create(nb, l, 1);
+              Value col = linalg::IndexOp::create(nb, l, 2);
+              Value len = arith::IndexCastOp::create(nb, l,
+                                                     nb.getIndexType(), a[0]);
+              Value one = arith::ConstantIndexOp::create(nb, l, 1);
+              Value valid = arith::CmpIOp::create(
+                  nb, l, arith::CmpIPredicate::slt, tt, len);
+              Value at = reverse ? arith::SubIOp::create(nb, l, len, tt)
+                                       .getResult()
+                                 : arith::AddIOp::create(nb, l, tt, one)
+                                       .getResult();
+              at = arith::MinSIOp::create(
+                  nb, l,
+                  arith::MaxSIOp::create(
+                      nb, l, at, arith::ConstantIndexOp::create(nb, l, 0)),
+                  arith::ConstantIndexOp::create(nb, l, steps));
+              Value v = tensor::ExtractOp::create(nb, l, hAll,
+                                                  ValueRange{at, row, col});
+              return arith::SelectOp::create(nb, l, valid, v,
+                                             floatConst(nb, l, acc, 0))
+                  .getResult();
+            });
+      }
       y = insertInto(b, loc, yd, y, {idx(0), idx(d), idx(0), idx(0)},
                      {steps, 1, batch, h});
       auto last = [&](Value all) {

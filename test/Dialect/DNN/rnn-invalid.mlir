@@ -134,3 +134,22 @@ func.func @f(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %y = dnn.activation relu %x {dnn.rnn_fusion = "hoisted"} : tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+func.func @f(%x: tensor<5x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>) {
+  %l = dnn.constant dense<[5, 6]> : tensor<2xi32>
+  // expected-error @+1 {{'dnn.rnn' op sequence_lens entry 6 is outside [1, 5]}}
+  %y, %yh = dnn.rnn %x, %w, %r lens %l {hidden_size = 4 : i64}
+      : (tensor<5x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<2xi32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<5x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>, %l: tensor<2xi8>) {
+  // expected-error @+1 {{'dnn.rnn' op sequence_lens must be 2 x i32 (one length per batch entry), got 'tensor<2xi8>'}}
+  %y, %yh = dnn.rnn %x, %w, %r lens %l {hidden_size = 4 : i64}
+      : (tensor<5x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<2xi8>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
+  return
+}

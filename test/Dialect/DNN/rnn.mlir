@@ -47,3 +47,14 @@ func.func @rnn(%x: tensor<5x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf3
       : (tensor<5x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
   return %y, %yh : tensor<5x1x2x4xf32>, tensor<1x2x4xf32>
 }
+
+// Per-batch sequence lengths.
+// CHECK-LABEL: func.func @gru_lens
+// CHECK: dnn.gru %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} lens %{{.*}} h0 %{{.*}} {hidden_size = 4 : i64}
+func.func @gru_lens(%x: tensor<5x2x3xf32>, %w: tensor<1x12x3xf32>, %r: tensor<1x12x4xf32>, %b: tensor<1x24xf32>,
+                    %l: tensor<2xi32>, %h: tensor<1x2x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>) {
+  %y, %yh = dnn.gru %x, %w, %r bias %b lens %l h0 %h {hidden_size = 4 : i64}
+      : (tensor<5x2x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32>, tensor<1x24xf32>, tensor<2xi32>, tensor<1x2x4xf32>)
+      -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
+  return %y, %yh : tensor<5x1x2x4xf32>, tensor<1x2x4xf32>
+}

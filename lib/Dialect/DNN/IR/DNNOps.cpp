@@ -526,7 +526,7 @@ static bool isRecurrentActivation(StringRef name) {
 /// cell attributes. `optional` are (operand, name, expected shape) of the
 /// op's optional operands besides the bias.
 static LogicalResult
-verifyRecurrent(RecurrentOpInterface op, Value bias,
+verifyRecurrent(RecurrentOpInterface op, Value bias, Value lens,
                 ArrayRef<std::tuple<Value, StringRef, SmallVector<int64_t>>>
                     optional) {
   Operation *o = op.getOperation();
@@ -568,6 +568,20 @@ verifyRecurrent(RecurrentOpInterface op, Value bias,
     return failure();
   if (bias && failed(expect(bias, "bias", {d, 2 * *gh})))
     return failure();
+  if (lens) {
+    RankedTensorType type = tensor(lens);
+    if (type.getShape() != ArrayRef<int64_t>{b} ||
+        !type.getElementType().isInteger(32))
+      return op->emitOpError("sequence_lens must be ")
+             << b << " x i32 (one length per batch entry), got " << type;
+    ElementsAttr data;
+    if (matchPattern(lens, m_Constant(&data)))
+      if (auto ints = data.tryGetValues<APInt>())
+        for (const APInt &v : *ints)
+          if (v.getSExtValue() < 1 || v.getSExtValue() > t)
+            return op->emitOpError("sequence_lens entry ")
+                   << v.getSExtValue() << " is outside [1, " << t << "]";
+  }
   for (auto &[value, name, shape] : optional)
     if (value && failed(expect(value, name, shape)))
       return failure();
@@ -616,7 +630,7 @@ LogicalResult LSTMOp::verify() {
   auto op = cast<RecurrentOpInterface>(getOperation());
   int64_t d = op.getNumDirections(), b = op.getBatch(),
           h = getHiddenSize();
-  return verifyRecurrent(op, getBias(),
+  return verifyRecurrent(op, getBias(), getSequenceLens(),
                          {{getInitialH(), "h0", {d, b, h}},
                           {getInitialC(), "c0", {d, b, h}},
                           {getPeephole(), "peephole", {d, 3 * h}}});
@@ -630,7 +644,7 @@ SmallVector<StringRef, 3> LSTMOp::getDefaultActivations() {
 LogicalResult GRUOp::verify() {
   auto op = cast<RecurrentOpInterface>(getOperation());
   return verifyRecurrent(
-      op, getBias(),
+      op, getBias(), getSequenceLens(),
       {{getInitialH(), "h0",
         {op.getNumDirections(), op.getBatch(), getHiddenSize()}}});
 }
@@ -643,7 +657,7 @@ SmallVector<StringRef, 3> GRUOp::getDefaultActivations() {
 LogicalResult RNNOp::verify() {
   auto op = cast<RecurrentOpInterface>(getOperation());
   return verifyRecurrent(
-      op, getBias(),
+      op, getBias(), getSequenceLens(),
       {{getInitialH(), "h0",
         {op.getNumDirections(), op.getBatch(), getHiddenSize()}}});
 }

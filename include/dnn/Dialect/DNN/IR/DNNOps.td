@@ -263,10 +263,14 @@ class DNN_RecurrentOp<string mnemonic, list<Trait> traits = []>
     features); `weight` `D x G*H x I` and `recurrence` `D x G*H x H` hold the
     `G` gates of each of the `D` directions (1, or 2 for `bidirectional`)
     stacked in ONNX order; the optional `bias` is `D x 2*G*H` (`Wb` then
-    `Rb`), the optional initial state `h0` (`c0`) `D x B x H`. Results: `Y`,
+    `Rb`), the optional `sequence_lens` (`lens`, `B` x i32: the length
+    `L_b <= T` of each batch entry's sequence), the optional initial state
+    `h0` (`c0`) `D x B x H`. Results: `Y`,
     `T x D x B x H` (every step's hidden state), and `Y_h` (`Y_c`), the last
     state of each direction, `D x B x H`. A missing bias or initial state is
-    zero.
+    zero. With `sequence_lens`, batch entry `b` runs steps `0 .. L_b - 1`
+    (reverse: `L_b - 1` down to 0); `Y` is zero at `t >= L_b` and `Y_h`
+    (`Y_c`) is the state after its last step (ONNX semantics).
 
     * `hidden_size`: `H`.
     * `direction`: `forward`, `reverse` (steps `T - 1` down to 0) or
@@ -309,6 +313,7 @@ def DNN_LSTMOp : DNN_RecurrentOp<"lstm"> {
   }]);
   let arguments = !con((ins DNN_Tensor:$input, DNN_Tensor:$weight,
                             DNN_Tensor:$recurrence, Optional<DNN_Tensor>:$bias,
+                            Optional<DNN_IndexTensor>:$sequence_lens,
                             Optional<DNN_Tensor>:$initial_h,
                             Optional<DNN_Tensor>:$initial_c,
                             Optional<DNN_Tensor>:$peephole),
@@ -316,7 +321,8 @@ def DNN_LSTMOp : DNN_RecurrentOp<"lstm"> {
                        (ins DefaultValuedAttr<BoolAttr, "false">:$input_forget));
   let results = (outs DNN_Tensor:$y, DNN_Tensor:$y_h, DNN_Tensor:$y_c);
   let assemblyFormat = [{
-    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`h0` $initial_h^)?
+    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`lens` $sequence_lens^)?
+    (`h0` $initial_h^)?
     (`c0` $initial_c^)? (`peephole` $peephole^)? attr-dict `:`
     functional-type(operands, results)
   }];
@@ -340,12 +346,14 @@ def DNN_GRUOp : DNN_RecurrentOp<"gru"> {
   }], recurrentDescription);
   let arguments = !con((ins DNN_Tensor:$input, DNN_Tensor:$weight,
                             DNN_Tensor:$recurrence, Optional<DNN_Tensor>:$bias,
+                            Optional<DNN_IndexTensor>:$sequence_lens,
                             Optional<DNN_Tensor>:$initial_h),
                        DNN_RecurrentAttrs,
                        (ins DefaultValuedAttr<BoolAttr, "false">:$linear_before_reset));
   let results = (outs DNN_Tensor:$y, DNN_Tensor:$y_h);
   let assemblyFormat = [{
-    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`h0` $initial_h^)?
+    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`lens` $sequence_lens^)?
+    (`h0` $initial_h^)?
     attr-dict `:` functional-type(operands, results)
   }];
 }
@@ -359,11 +367,13 @@ def DNN_RNNOp : DNN_RecurrentOp<"rnn"> {
   }], recurrentDescription);
   let arguments = !con((ins DNN_Tensor:$input, DNN_Tensor:$weight,
                             DNN_Tensor:$recurrence, Optional<DNN_Tensor>:$bias,
+                            Optional<DNN_IndexTensor>:$sequence_lens,
                             Optional<DNN_Tensor>:$initial_h),
                        DNN_RecurrentAttrs);
   let results = (outs DNN_Tensor:$y, DNN_Tensor:$y_h);
   let assemblyFormat = [{
-    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`h0` $initial_h^)?
+    $input `,` $weight `,` $recurrence (`bias` $bias^)? (`lens` $sequence_lens^)?
+    (`h0` $initial_h^)?
     attr-dict `:` functional-type(operands, results)
   }];
 }
