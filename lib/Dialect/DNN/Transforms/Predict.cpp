@@ -106,6 +106,19 @@ static LogicalResult predictOnAccel(Operation *op, AccelTargetAttr target,
     entry.cost = predictAccelGemm(target, entry.shape);
     return success();
   }
+  // A recurrent layer as the GEMM of all its steps (x W^T and h R^T):
+  // the accelerator model has no recurrence, so the steps' dependence is
+  // not priced.
+  if (auto rec = dyn_cast<RecurrentOpInterface>(op)) {
+    RecurrentShape shape = getRecurrentShape(rec);
+    entry.kind = "gemm";
+    entry.shape = {1, shape.steps * shape.batch,
+                   shape.dirs * shape.gates * shape.hidden,
+                   shape.input + shape.hidden};
+    entry.flops = entry.shape.flops();
+    entry.cost = predictAccelGemm(target, entry.shape);
+    return success();
+  }
   // The accelerator model has no sparse dataflow: a balanced-sparse layer
   // is priced as its dense GEMM.
   if (auto sparse = dyn_cast<BalancedSparseOpInterface>(op)) {
