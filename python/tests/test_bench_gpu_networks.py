@@ -22,12 +22,10 @@ compiler).
 from __future__ import annotations
 
 import collections
-import importlib.util
 import json
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -35,47 +33,16 @@ import time
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, compile_ready, find_torch_python, load_script
 
 SCRIPT = ROOT / "utils" / "bench-gpu" / "networks.py"
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("bench_gpu_networks", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_gpu_networks"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-nw = _load_script()
-
-
-@pytest.fixture(scope="module")
-def build_dir(dnn_opt):
-    return pathlib.Path(dnn_opt).parents[1]
-
-
-def _compile_ready(build: pathlib.Path) -> str | None:
-    """Why dnn-compile cannot link a model here, or None."""
-    script = build / "bin" / "dnn-compile"
-    if not script.exists():
-        return "dnn-compile is not built"
-    text = script.read_text()
-    m = re.search(r'"runtime_archive": "([^"@]*)"', text)
-    archives = [m.group(1)] if m and m.group(1) else []
-    archives.append(str(build / "lib" / "libDNNCudaRuntime.a"))
-    if not any(pathlib.Path(a).is_file() for a in archives):
-        return "the CUDA runtime archive (libDNNCudaRuntime.a) is not built"
-    m = re.search(r'"cxx": "([^"@]*)"', text)
-    cxx = m.group(1) if m and m.group(1) else "c++"
-    if not (pathlib.Path(cxx).is_file() or shutil.which(cxx)):
-        return f"no C++ compiler ({cxx})"
-    return None
+nw = load_script(SCRIPT, "bench_gpu_networks")
 
 
 def _prepare(build, out, *extra):
-    reason = _compile_ready(build)
+    reason = compile_ready(build)
     if reason:
         pytest.skip(f"dnn-compile cannot run: {reason}")
     t0 = time.perf_counter()
@@ -95,17 +62,6 @@ def prepared(build_dir, tmp_path_factory):
     print(f"prepare --quick: {seconds:.1f} s")
     spec = json.loads((out / "cases.json").read_text())
     return out, spec
-
-
-def _torch_python() -> str | None:
-    for python in (os.environ.get("DNN_TORCH_PYTHON"), sys.executable):
-        if not python:
-            continue
-        probe = subprocess.run([python, "-c", "import torch, numpy"],
-                               capture_output=True, timeout=120)
-        if probe.returncode == 0:
-            return python
-    return None
 
 
 # ---------------------------------------------------------------------------
@@ -538,14 +494,6 @@ def test_compare_semantics():
 # The run half under the fake CUDA driver (kernels never run)
 # ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def fake_cuda(build_dir):
-    lib = build_dir / "lib" / "libdnn_fake_cuda.so"
-    if not lib.exists():
-        pytest.skip("the fake CUDA driver is not built")
-    return str(lib)
-
-
 def _run_half(python, out, tmp, fake_cuda, *extra):
     env = dict(os.environ, DNN_CUDA_LIBRARY=fake_cuda)
     result, table = tmp / "result.json", tmp / "result.md"
@@ -606,7 +554,7 @@ def test_run_checks_catch_wrong_outputs(prepared, fake_cuda, tmp_path):
 
 @pytest.fixture(scope="module")
 def torch_python():
-    python = _torch_python()
+    python = find_torch_python()
     if python is None:
         pytest.skip("no Python with PyTorch (set DNN_TORCH_PYTHON)")
     return python

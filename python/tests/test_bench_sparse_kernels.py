@@ -18,7 +18,6 @@ compiler).
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pathlib
@@ -30,51 +29,20 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, compile_ready, find_torch_python, load_script
 
 SCRIPT = ROOT / "utils" / "bench-gpu" / "sparse_kernels.py"
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("bench_sparse_kernels", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_sparse_kernels"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sk = _load_script()
+sk = load_script(SCRIPT, "bench_sparse_kernels")
 
 PREP = ["--sizes", "64x100", "--batches", "1,3", "--dtypes", "f32,f16",
         "--sparsities", "0.5,0.75", "--bank-size", "8"]
 
 
 @pytest.fixture(scope="module")
-def build_dir(dnn_opt):
-    return pathlib.Path(dnn_opt).parents[1]
-
-
-def _compile_ready(build: pathlib.Path) -> str | None:
-    """Why dnn-compile cannot link a model here, or None."""
-    script = build / "bin" / "dnn-compile"
-    if not script.exists():
-        return "dnn-compile is not built"
-    text = script.read_text()
-    m = re.search(r'"runtime_archive": "([^"@]*)"', text)
-    archives = [m.group(1)] if m and m.group(1) else []
-    archives.append(str(build / "lib" / "libDNNCudaRuntime.a"))
-    if not any(pathlib.Path(a).is_file() for a in archives):
-        return "the CUDA runtime archive (libDNNCudaRuntime.a) is not built"
-    m = re.search(r'"cxx": "([^"@]*)"', text)
-    cxx = m.group(1) if m and m.group(1) else "c++"
-    if not (pathlib.Path(cxx).is_file() or shutil.which(cxx)):
-        return f"no C++ compiler ({cxx})"
-    return None
-
-
-@pytest.fixture(scope="module")
 def prepared(build_dir, tmp_path_factory):
-    reason = _compile_ready(build_dir)
+    reason = compile_ready(build_dir)
     if reason:
         pytest.skip(f"dnn-compile cannot run: {reason}")
     out = tmp_path_factory.mktemp("sparse")
@@ -85,14 +53,6 @@ def prepared(build_dir, tmp_path_factory):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     print(proc.stdout)
     return out, json.loads((out / "cases.json").read_text()), proc.stdout
-
-
-@pytest.fixture(scope="module")
-def fake_cuda(build_dir):
-    lib = build_dir / "lib" / "libdnn_fake_cuda.so"
-    if not lib.exists():
-        pytest.skip("the fake CUDA driver is not built")
-    return str(lib)
 
 
 # ---------------------------------------------------------------------------
@@ -297,7 +257,7 @@ def test_prepared_folder(prepared):
 
 
 def test_prepare_enforces_the_budget(build_dir, tmp_path):
-    if _compile_ready(build_dir):
+    if compile_ready(build_dir):
         pytest.skip("dnn-compile cannot run")
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "prepare", "--out", str(tmp_path),
@@ -312,7 +272,7 @@ def test_prepare_enforces_the_budget(build_dir, tmp_path):
 # ---------------------------------------------------------------------------
 
 def test_selfcheck(build_dir):
-    if _compile_ready(build_dir):
+    if compile_ready(build_dir):
         pytest.skip("dnn-compile cannot run")
     proc = subprocess.run([sys.executable, str(SCRIPT), "selfcheck",
                            "--build-dir", str(build_dir)],
@@ -403,25 +363,12 @@ def test_run_checks_catch_wrong_outputs(prepared, fake_cuda, tmp_path):
     assert "FAIL" in table
 
 
-def _torch_python() -> str | None:
-    """A Python with torch and numpy: $DNN_TORCH_PYTHON (e.g. Debian's
-    python3-torch) or this one."""
-    for python in (os.environ.get("DNN_TORCH_PYTHON"), sys.executable):
-        if not python:
-            continue
-        probe = subprocess.run([python, "-c", "import torch, numpy"],
-                               capture_output=True, timeout=120)
-        if probe.returncode == 0:
-            return python
-    return None
-
-
 def test_run_baselines_with_torch_on_the_cpu(prepared, fake_cuda, tmp_path):
     # The baselines' code (F.linear; CSR with the sparse case's pattern,
     # its output transposed back and the bias added) on the CPU: their
     # outputs must match the NumPy reference, an independent check of
     # masked_dense and csr_arrays. Our kernels do not run (fake driver).
-    python = _torch_python()
+    python = find_torch_python()
     if python is None:
         pytest.skip("no Python with torch (set DNN_TORCH_PYTHON)")
     out, spec, _ = prepared

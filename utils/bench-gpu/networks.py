@@ -1006,7 +1006,7 @@ def round_resources(src: pathlib.Path, dst: pathlib.Path, keys: set) -> int:
     return count
 
 
-def _run(cmd, what, timeout=1800, **kw):
+def run_tool(cmd, what, timeout=1800, **kw):
     proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
                           timeout=timeout, **kw)
     if proc.returncode != 0:
@@ -1071,7 +1071,7 @@ def _network_module(spec, tmp: pathlib.Path, dnn_opt: str, seed: int) -> pathlib
     orig = tmp / f"{spec['name']}.orig.mlir"
     importer.import_to_file(model, str(orig))
     folded = tmp / f"{spec['name']}.folded.mlir"
-    _run([dnn_opt, orig, "--dnn-fold-batch-norm", "-o", folded],
+    run_tool([dnn_opt, orig, "--dnn-fold-batch-norm", "-o", folded],
          "dnn-opt --dnn-fold-batch-norm")
     orig.unlink()
     return folded
@@ -1088,7 +1088,7 @@ def _describe(spec) -> str:
             f"{p['num_classes']} classes{extra} (batch norm folded)")
 
 
-def _remove_previous(out: pathlib.Path) -> None:
+def remove_previous(out: pathlib.Path) -> None:
     """Deletes the files of an earlier `prepare` into `out` (those its
     cases.json names), and nothing else."""
     try:
@@ -1116,7 +1116,7 @@ def _compile_case(spec, i, args, tools, tmp, out) -> dict:
                                     spec["params"].get("dtype", "f32")))
     else:
         src = _network_module(spec, tmp, str(tools["dnn-opt"]), args.seed)
-    generic = _run([tools["dnn-opt"], src, "--mlir-print-op-generic",
+    generic = run_tool([tools["dnn-opt"], src, "--mlir-print-op-generic",
                     "--mlir-print-debuginfo", "--mlir-print-local-scope",
                     "--mlir-elide-resource-strings-if-larger=16"],
                    "dnn-opt (op list)").stdout
@@ -1131,7 +1131,7 @@ def _compile_case(spec, i, args, tools, tmp, out) -> dict:
     else:
         src.rename(model)
     weights_tmp = tmp / f"{name}.weights"
-    _run([sys.executable, tools["dnn-compile"], model,
+    run_tool([sys.executable, tools["dnn-compile"], model,
           f"--target={args.target}", "--format=isa",
           "-o", out / f"{name}.so", "--weights", weights_tmp],
          "dnn-compile")
@@ -1175,7 +1175,7 @@ def prepare(args) -> int:
             return 2
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _remove_previous(out)
+    remove_previous(out)
     specs = _case_specs(args)
     budget = int(args.budget_mb * 2 ** 20)
     io_limit = int(args.io_limit_mb * 2 ** 20)
@@ -1266,7 +1266,7 @@ def prepare(args) -> int:
                               for a, f in zip(ins, files)]
             ref_dir = tmp / f"{case['name']}.ref"
             t0 = time.perf_counter()
-            _run([tools["dnn-run"], model,
+            run_tool([tools["dnn-run"], model,
                   "--input=" + ",".join(str(f) for f in run_files),
                   f"--output-dir={ref_dir}"], "dnn-run (CPU reference)")
             refs, scale = [], 0.0

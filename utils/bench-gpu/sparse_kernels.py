@@ -418,15 +418,6 @@ def save_x(path, x) -> None:
 # prepare (here)
 # ---------------------------------------------------------------------------
 
-def _run(cmd, what, timeout=3600, **kw):
-    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
-                          timeout=timeout, **kw)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n"
-                           f"{' '.join(map(str, cmd))}\n{proc.stderr[-3000:]}")
-    return proc
-
-
 def compile_case(spec: dict, tools: dict, tmp: pathlib.Path, out: pathlib.Path,
                  args, keep_mlir: bool = False) -> dict:
     """Writes NAME.so into `out` (and NAME.mlir, the module compiled, if
@@ -441,11 +432,13 @@ def compile_case(spec: dict, tools: dict, tmp: pathlib.Path, out: pathlib.Path,
         model = tmp / f"{name}.mlir"
         opts = (f"bank-size={args.bank_size} sparsity={spec['sparsity']} "
                 f"decide=always index-bits={args.index_bits}")
-        _run([tools["dnn-opt"], src, f"--dnn-balanced-sparsify={opts}",
-              "-o", model], "dnn-opt --dnn-balanced-sparsify")
-    _run([sys.executable, tools["dnn-compile"], model, f"--target={args.target}",
-          "--format=isa", "-o", out / f"{name}.so",
-          "--weights", os.devnull], "dnn-compile")   # made on the device
+        nw.run_tool([tools["dnn-opt"], src, f"--dnn-balanced-sparsify={opts}",
+                     "-o", model], "dnn-opt --dnn-balanced-sparsify",
+                    timeout=3600)
+    nw.run_tool([sys.executable, tools["dnn-compile"], model,
+                 f"--target={args.target}", "--format=isa",
+                 "-o", out / f"{name}.so", "--weights", os.devnull],
+                "dnn-compile", timeout=3600)   # weights are made on the device
     if keep_mlir:
         shutil.copy2(model, out / f"{name}.mlir")
     for f in {src, model}:
@@ -471,20 +464,6 @@ def compile_case(spec: dict, tools: dict, tmp: pathlib.Path, out: pathlib.Path,
     return case
 
 
-def _remove_previous(out: pathlib.Path) -> None:
-    """Deletes the files an earlier prepare into `out` wrote (those its
-    cases.json names), and nothing else."""
-    try:
-        old = json.loads((out / "cases.json").read_text())
-    except (OSError, ValueError):
-        return
-    for c in old.get("cases", []):
-        for f in (c.get("so"), f"{c.get('name')}.mlir"):
-            if f and "/" not in f and (out / f).is_file():
-                (out / f).unlink()
-    (out / "cases.json").unlink()
-
-
 def _tools(build_dir) -> dict:
     build = pathlib.Path(build_dir).resolve()
     tools = {t: build / "bin" / t for t in
@@ -502,7 +481,7 @@ def prepare(args, keep_mlir: bool = False) -> int:
                        parse_list(args.dtypes, str), parse_list(args.sparsities, float))
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _remove_previous(out)
+    nw.remove_previous(out)
     t_start = time.perf_counter()
     shutil.copy2(tools["dnn-bench"], out / "dnn-bench")
     jobs = args.jobs or max(1, min(4, os.cpu_count() or 1))

@@ -569,9 +569,9 @@ Value applyCellFunction(OpBuilder &b, Location loc, const CellFunction &f,
   if (n == "sigmoid")
     return buildActivation(b, loc, ActivationKind::sigmoid, x);
   if (n == "tanh")
-    return math::TanhOp::create(b, loc, x);
+    return buildActivation(b, loc, ActivationKind::tanh, x);
   if (n == "relu")
-    return arith::MaximumFOp::create(b, loc, x, c(0));
+    return buildActivation(b, loc, ActivationKind::relu, x);
   if (n == "hard_sigmoid")
     return arith::MaximumFOp::create(
         b, loc, c(0),

@@ -17,11 +17,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -352,13 +349,8 @@ struct BalancedSparsifyPass
       }
       return success();
     }
-    std::string error;
-    std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(report, &error);
-    if (!file)
-      return module.emitError() << kPass << ": cannot write report '" << report
-                                << "': " << error;
-    llvm::json::OStream json(file->os(), 2);
-    json.object([&] {
+    return writeJSONReport(module, kPass, report,
+                           [&](llvm::json::OStream &json) {
       json.attribute("bank_size", static_cast<int64_t>(bankSize));
       json.attribute("sparsity", static_cast<double>(sparsity));
       json.attributeArray("layers", [&] {
@@ -379,9 +371,6 @@ struct BalancedSparsifyPass
           });
       });
     });
-    file->os() << "\n";
-    file->keep();
-    return success();
   }
 };
 } // namespace

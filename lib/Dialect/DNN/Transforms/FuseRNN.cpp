@@ -12,10 +12,7 @@
 #include "dnn/Analysis/Report.h"
 #include "dnn/Dialect/DNN/Transforms/Passes.h"
 
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 namespace mlir::dnn {
 #define GEN_PASS_DEF_FUSERNN
@@ -121,13 +118,8 @@ struct FuseRNNPass : public dnn::impl::FuseRNNBase<FuseRNNPass> {
       }
       return success();
     }
-    std::string error;
-    std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(report, &error);
-    if (!file)
-      return module.emitError() << kPass << ": cannot write report '" << report
-                                << "': " << error;
-    llvm::json::OStream json(file->os(), 2);
-    json.object([&] {
+    return writeJSONReport(module, kPass, report,
+                           [&](llvm::json::OStream &json) {
       json.attributeArray("layers", [&] {
         for (const LayerReport &r : reports)
           json.object([&] {
@@ -155,9 +147,6 @@ struct FuseRNNPass : public dnn::impl::FuseRNNBase<FuseRNNPass> {
           });
       });
     });
-    file->os() << "\n";
-    file->keep();
-    return success();
   }
 };
 } // namespace

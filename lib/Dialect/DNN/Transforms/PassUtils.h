@@ -8,6 +8,9 @@
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 namespace mlir::dnn {
 
@@ -25,6 +28,25 @@ inline FailureOr<GPUTargetAttr> requireGPUTarget(ModuleOp module,
            << pass << ": the module has no dnn.target; run "
            << "dnn-attach-target{gpu=...} first";
   return target;
+}
+
+/// Writes a pass's JSON report to `path`: `fill` writes the members of its
+/// one top-level object. An unwritable file is an error naming `pass`.
+inline LogicalResult
+writeJSONReport(ModuleOp module, StringRef pass, StringRef path,
+                function_ref<void(llvm::json::OStream &)> fill) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(path, &error);
+  if (!file)
+    return module.emitError() << pass << ": cannot write report '" << path
+                              << "': " << error;
+  {
+    llvm::json::OStream json(file->os(), 2);
+    json.object([&] { fill(json); });
+  }
+  file->os() << "\n";
+  file->keep();
+  return success();
 }
 
 /// The model constants: defaults, overridden by a calibration file if given.

@@ -18,12 +18,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 #include <cmath>
 #include <cstring>
@@ -578,13 +575,8 @@ struct TailAwareChannelsPass
                           totals.rounds);
       return success();
     }
-    std::string error;
-    std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(report, &error);
-    if (!file)
-      return module.emitError() << kPass << ": cannot write report '" << report
-                                << "': " << error;
-    llvm::json::OStream json(file->os(), 2);
-    json.object([&] {
+    return writeJSONReport(module, kPass, report,
+                           [&](llvm::json::OStream &json) {
       json.attributeArray("groups", [&] {
         for (const GroupReport &r : reports)
           json.object([&] {
@@ -613,9 +605,6 @@ struct TailAwareChannelsPass
       json.attribute("total_latency_after_us", after);
       json.attribute("rounds", static_cast<int64_t>(totals.rounds));
     });
-    file->os() << "\n";
-    file->keep();
-    return success();
   }
 };
 } // namespace

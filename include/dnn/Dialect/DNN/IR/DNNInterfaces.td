@@ -102,10 +102,9 @@ def DNN_RecurrentOpInterface : OpInterface<"RecurrentOpInterface"> {
     }
     /// Directions D (1 or 2).
     int64_t getNumDirections() {
-      return $_op->template getAttrOfType<::mlir::StringAttr>("direction") &&
-                     $_op->template getAttrOfType<::mlir::StringAttr>(
-                         "direction").getValue() == "bidirectional"
-                 ? 2 : 1;
+      auto direction =
+          $_op->template getAttrOfType<::mlir::StringAttr>("direction");
+      return direction && direction.getValue() == "bidirectional" ? 2 : 1;
     }
   }];
 }
