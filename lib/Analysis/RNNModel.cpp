@@ -71,17 +71,26 @@ struct Pricer {
   const ModelParams &params;
   int64_t eb;
 
-  /// One GEMM kernel C[m x n] = A[m x k] B[k x n] plus `extraBytes` its
-  /// epilogue moves, with the mapping dnn-assign-mapping would choose.
-  Cost gemm(int64_t m, int64_t n, int64_t k, double extraBytes = 0) const {
-    GemmShape shape{1, m, n, k};
+  /// `batch` GEMM kernels C[m x n] = A[m x k] B[k x n] in one launch plus
+  /// `extraBytes` their epilogue moves, with the mapping dnn-assign-mapping
+  /// would choose (no split-K where `noSplit`); the mapping in `chosen`.
+  Cost gemm(int64_t m, int64_t n, int64_t k, int64_t batch = 1,
+            double extraBytes = 0, bool noSplit = false,
+            MappingAttr *chosen = nullptr) const {
+    GemmShape shape{batch, m, n, k};
     auto dm = static_cast<double>(m), dn = static_cast<double>(n),
-         dk = static_cast<double>(k);
-    GemmTraffic traffic{eb, (dm * dk + dn * dk + dm * dn) *
-                                    static_cast<double>(eb) +
-                                extraBytes};
-    MappingAttr mapping = chooseMapping(context, target, params, shape,
-                                        traffic, /*tensorCoreOperands=*/eb == 2);
+         dk = static_cast<double>(k), db = static_cast<double>(batch);
+    GemmTraffic traffic{eb, db * ((dm * dk + dn * dk + dm * dn) *
+                                      static_cast<double>(eb) +
+                                  extraBytes)};
+    MappingSearch search;
+    if (noSplit)
+      search.onlySplitK = 1;
+    MappingAttr mapping =
+        chooseMapping(context, target, params, shape, traffic,
+                      /*tensorCoreOperands=*/eb == 2, search);
+    if (chosen)
+      *chosen = mapping;
     if (!mapping) {
       Cost c;
       c.latencyUs = std::numeric_limits<double>::infinity();
@@ -99,8 +108,48 @@ struct Pricer {
                               12.0 * static_cast<double>(elements * gateRows),
                               elements);
   }
+
+  /// The #dnn.mapping of a recurrent kernel: `tileN` rows of the G*H x H
+  /// product (by all `tileM` batch rows) per CTA of `threads`, `ctas` CTAs,
+  /// as many resident per SM as threads, blocks and `smem` allow.
+  MappingAttr kernelMapping(int64_t tileM, int64_t tileN, int64_t tileK,
+                            int64_t threads, int64_t smem,
+                            int64_t ctas) const {
+    int64_t perSM = std::min(target.getMaxThreadsPerSm() / threads,
+                             target.getMaxBlocksPerSm());
+    if (smem)
+      perSM = std::min(perSM, target.getSmemPerSm() /
+                                  (smem + target.getSmemReservedPerBlock()));
+    perSM = std::max<int64_t>(perSM, 1);
+    double waves = static_cast<double>(ctas) /
+                   static_cast<double>(target.getSms() * perSM);
+    return MappingAttr::get(context, tileM, tileN, tileK, threads,
+                            /*split_k=*/1, /*regs_per_thread=*/0, smem, ctas,
+                            perSM, llvm::APFloat(waves));
+  }
 };
 } // namespace
+
+RecurrentGeometry dnn::getRecurrentGeometry(GPUTargetAttr target,
+                                            const RecurrentShape &s) {
+  RecurrentGeometry g;
+  int64_t h = s.hidden, d = s.dirs, sms = target.getSms();
+  // Step kernel: one warp per unit; halve the CTA while the grid is short
+  // of one CTA per SM.
+  g.stepWarps = 8;
+  while (g.stepWarps > 1 &&
+         llvm::divideCeilSigned(h, g.stepWarps) * d < sms)
+    g.stepWarps /= 2;
+  // Persistent: at most one CTA per SM for all directions.
+  int64_t perDirection = std::max<int64_t>(1, sms / d);
+  g.units = llvm::divideCeilSigned(h, perDirection);
+  g.persistentCtas = llvm::divideCeilSigned(h, g.units) * d;
+  g.persistentSmem =
+      static_cast<int64_t>(llvm::alignTo(g.units * s.gates * h * s.elementBytes,
+                                         16)) +
+      s.batch * h * 4;
+  return g;
+}
 
 SmallVector<RNNLevelCost, 3>
 dnn::predictRecurrentLevels(MLIRContext *context, GPUTargetAttr target,
@@ -108,48 +157,64 @@ dnn::predictRecurrentLevels(MLIRContext *context, GPUTargetAttr target,
                             const RecurrentShape &s) {
   Pricer p{context, target, params, s.elementBytes};
   int64_t t = s.steps, b = s.batch, h = s.hidden, d = s.dirs,
-          eb = s.elementBytes;
-  int64_t gh = s.gates * h;
-  double steps = static_cast<double>(t * d);
+          eb = s.elementBytes, g = s.gates;
+  int64_t gh = g * h;
+  auto steps = static_cast<double>(t);
+  RecurrentGeometry geo = getRecurrentGeometry(target, s);
   SmallVector<RNNLevelCost, 3> levels;
+  // Every level first sets the initial state (one element-wise kernel).
+  Cost init = p.cell(d * b * h, 0, s.lstm);
 
-  // Unfused: per step and direction two GEMMs and the cell.
+  // Unfused: per step (both directions in each launch) two GEMMs and the
+  // cell; the GEMMs run as one warp per output row.
   {
     Tally tally;
-    tally.add(p.gemm(b, gh, s.input), steps);
-    tally.add(p.gemm(b, gh, h), steps);
-    tally.add(p.cell(b * h, s.resetBeforeLinear ? 2 : s.gates, s.lstm), steps);
+    tally.add(init);
+    tally.add(p.gemm(b, gh, s.input, d), steps);
+    tally.add(p.gemm(b, gh, h, d), steps);
+    tally.add(p.cell(d * b * h, s.resetBeforeLinear ? 2 : g, s.lstm), steps);
     if (s.resetBeforeLinear) {
-      tally.add(p.gemm(b, h, h), steps);
-      tally.add(p.cell(b * h, 2, false), steps);
+      tally.add(p.gemm(b, h, h, d), steps);
+      tally.add(p.cell(d * b * h, 2, false), steps);
     }
     RNNLevelCost level{RNNFusionLevel::Unfused, true, "", tally.cost,
-                       tally.launches, tally.cost.latencyUs / t};
+                       tally.launches, tally.cost.latencyUs / steps};
+    level.mapping = p.kernelMapping(b, 8, 32, 256, 0,
+                                    llvm::divideCeilSigned(gh, 8) * d);
     levels.push_back(level);
   }
 
-  // The input projection of all steps, one GEMM per direction.
-  Cost projection = p.gemm(t * b, gh, s.input);
+  // The input projection of all steps and directions, one batched GEMM.
+  MappingAttr inputMapping;
+  Cost projection = p.gemm(t * b, gh, s.input, d, 0, /*noSplit=*/true,
+                           &inputMapping);
   // Bytes a fused step kernel moves besides its GEMM: the precomputed
   // projection of the step, the old and new state.
   double stepBytes = static_cast<double>(b * eb) *
                      (static_cast<double>(gh) + (s.lstm ? 4.0 : 2.0) *
                                                     static_cast<double>(h));
 
-  // Hoisted: per step and direction one fused kernel (two for a GRU that
-  // resets before the linear).
+  // Hoisted: per step one fused kernel for both directions (two for a GRU
+  // that resets before the linear).
   {
     Tally tally;
-    tally.add(projection, static_cast<double>(d));
+    tally.add(init);
+    tally.add(projection);
     if (s.resetBeforeLinear) {
-      tally.add(p.gemm(b, 2 * h, h, stepBytes), steps);
-      tally.add(p.gemm(b, h, h, stepBytes), steps);
+      tally.add(p.gemm(b, 2 * h, h, d, stepBytes), steps);
+      tally.add(p.gemm(b, h, h, d, stepBytes), steps);
     } else {
-      tally.add(p.gemm(b, gh, h, stepBytes), steps);
+      tally.add(p.gemm(b, gh, h, d, stepBytes), steps);
     }
     RNNLevelCost level{RNNFusionLevel::Hoisted, true, "", tally.cost,
                        tally.launches,
-                       (tally.cost.latencyUs - projection.latencyUs * d) / t};
+                       (tally.cost.latencyUs - projection.latencyUs -
+                        init.latencyUs) /
+                           steps};
+    level.mapping = p.kernelMapping(
+        b, g * geo.stepWarps, 32, 32 * geo.stepWarps, 0,
+        llvm::divideCeilSigned(h, geo.stepWarps) * d);
+    level.inputMapping = inputMapping;
     levels.push_back(level);
   }
 
@@ -159,40 +224,45 @@ dnn::predictRecurrentLevels(MLIRContext *context, GPUTargetAttr target,
     RNNLevelCost level;
     level.level = RNNFusionLevel::Persistent;
     int64_t sms = target.getSms();
-    double capacity = static_cast<double>(sms) *
-                      (static_cast<double>(target.getSmemPerSm()) +
-                       kRegisterFileBytes / 2.0);
-    double rBytes = s.recurrenceBytes();
-    if (rBytes > capacity) {
+    int64_t limit = target.getMaxSmemPerBlock();
+    if (geo.persistentSmem > limit) {
       level.feasible = false;
-      level.reason = llvm::formatv("R takes {0:f1} MB, more than the {1:f1} "
-                                   "MB of shared memory and half the "
-                                   "registers of {2} SMs",
-                                   rBytes / 1e6, capacity / 1e6, sms)
+      level.reason = llvm::formatv(
+                         "a CTA's R rows ({0} units x {1} gates) and the "
+                         "state need {2} KiB of shared memory, more than "
+                         "the {3} KiB of a CTA ({4} CTAs on {5} SMs)",
+                         geo.units, g, geo.persistentSmem / 1024,
+                         limit / 1024, geo.persistentCtas, sms)
                          .str();
+    } else {
+      level.mapping = p.kernelMapping(b, g * geo.units, h, 256,
+                                      geo.persistentSmem, geo.persistentCtas);
+      level.inputMapping = inputMapping;
     }
+    double rBytes = s.recurrenceBytes();
     double clockPerUs = static_cast<double>(target.getClockMhz());
     double flops = 2.0 * static_cast<double>(b * d * gh * h);
     double computeUs = flops / (target.getPeakFP32TFlops() * 1e6 * 0.5);
-    // R read from shared memory / registers: 128 bytes per clock per SM.
+    // R read from shared memory: 128 bytes per clock per SM.
     double onChipUs = rBytes / (static_cast<double>(sms) * 128.0 * clockPerUs);
-    // Every SM reads the previous state of every direction from L2.
+    // Every CTA reads the previous state of its direction from L2.
     double dramBytesPerUs = target.getDramBandwidthGBps() * 1e3;
-    double stateUs = static_cast<double>(sms * d * b * h * eb) /
+    double stateUs = static_cast<double>(geo.persistentCtas * b * h * 4) /
                      (dramBytesPerUs * params.l2BandwidthRatio);
     double barriers = s.resetBeforeLinear ? 2.0 : 1.0;
     level.stepUs = std::max(computeUs, onChipUs) + stateUs +
                    barriers * kGridBarrierUs;
     Tally tally;
-    tally.add(projection, static_cast<double>(d));
+    tally.add(init);
+    tally.add(projection);
     Cost kernel;
-    kernel.computeUs = std::max(computeUs, onChipUs) * t;
-    kernel.memoryUs = stateUs * t;
+    kernel.computeUs = std::max(computeUs, onChipUs) * steps;
+    kernel.memoryUs = stateUs * steps;
     kernel.launchUs = params.launchUs;
-    kernel.latencyUs = level.stepUs * t + params.launchUs;
-    double pj = flops * t * params.pjPerFlopFP32 +
+    kernel.latencyUs = level.stepUs * steps + params.launchUs;
+    double pj = flops * steps * params.pjPerFlopFP32 +
                 rBytes * params.pjPerDramByte +
-                static_cast<double>(sms * d * b * h * eb) * t *
+                static_cast<double>(geo.persistentCtas * b * h * 4) * steps *
                     params.pjPerL2Byte;
     kernel.energyUJ = pj * 1e-6 + params.staticWatts * kernel.latencyUs;
     tally.add(kernel);

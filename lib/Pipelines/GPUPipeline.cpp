@@ -130,6 +130,10 @@ void dnn::buildGPUPipeline(OpPassManager &pm,
   }
   if (options.fuseEpilogues)
     pm.addPass(createFuseEpilogues());
+  FuseRNNOptions rnn;
+  rnn.level = options.rnnLevel;
+  rnn.calibration = options.calibration;
+  pm.addPass(createFuseRNN(rnn));
   AssignMappingOptions mapping;
   mapping.calibration = options.calibration;
   pm.addPass(createAssignMapping(mapping));
@@ -179,7 +183,7 @@ void dnn::registerDNNGPUPipeline() {
       "dnn-gpu-pipeline",
       "Compile dnn functions for an NVIDIA GPU: dnn-attach-target, "
       "dnn-fold-batch-norm, optional dnn-tail-aware-channels, "
-      "dnn-fuse-epilogues, "
+      "dnn-fuse-epilogues, dnn-fuse-rnn, "
       "dnn-assign-mapping, dnn-predict, dnn-lower-to-gpu, the NVVM target "
       "of the dnn.target's chip, PTX/cubin in a gpu.binary, host code in "
       "the LLVM dialect",

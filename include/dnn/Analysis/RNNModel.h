@@ -3,16 +3,20 @@
 // The three fusion levels of a recurrent layer on a GPU (docs/rnn.md) and
 // their predicted cost, for dnn-fuse-rnn's choice and dnn-predict:
 //
-//   unfused     per time step and direction: x_t W^T and h R^T as two GEMM
-//               kernels, then an element-wise cell kernel (GRU without
-//               linear_before_reset: one more GEMM and element-wise kernel);
-//   hoisted     x W^T for all steps as one GEMM per direction, then per step
-//               one kernel: h R^T with the cell in its epilogue (GRU without
-//               linear_before_reset: two);
+//   unfused     per time step (both directions in each launch): x_t W^T and
+//               h R^T as two kernels, then an element-wise cell kernel (GRU
+//               without linear_before_reset: one more product and cell
+//               kernel);
+//   hoisted     x W^T for all steps and directions as one batched GEMM, then
+//               per step one kernel: h R^T with the cell in its epilogue
+//               (GRU without linear_before_reset: two);
 //   persistent  the hoisted GEMM, then one kernel for all steps: each CTA
-//               keeps its slice of R on chip (shared memory and registers)
-//               and a grid-wide barrier separates the steps. Infeasible when
-//               R does not fit on the chip.
+//               keeps the R rows of its hidden units in shared memory and a
+//               grid-wide barrier separates the steps. Infeasible when those
+//               rows and the state do not fit in a CTA's shared memory with
+//               at most one CTA per SM.
+//
+// Every level starts with a kernel that sets the initial state.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,14 +60,29 @@ struct RNNLevelCost {
   Cost cost;          ///< the whole layer
   int64_t launches = 0;
   double stepUs = 0; ///< one time step (all directions)
+  /// The kernel that runs every step (unfused: the h R^T kernel, one warp
+  /// per row; hoisted: the fused step kernel, one warp per hidden unit,
+  /// tile_n = G x warps; persistent: tile_n = G x units per CTA,
+  /// smem_per_block its shared memory). Null if infeasible.
+  MappingAttr mapping;
+  /// Hoisted and persistent: the batched GEMM of the input projection.
+  MappingAttr inputMapping;
 };
+
+/// Where the kernels of a recurrent layer put its hidden units.
+struct RecurrentGeometry {
+  int64_t stepWarps = 8; ///< hoisted: warps (= units) per CTA
+  int64_t units = 1;     ///< persistent: hidden units per CTA
+  int64_t persistentCtas = 1;
+  int64_t persistentSmem = 0; ///< bytes: R rows of `units`, then the state
+};
+
+RecurrentGeometry getRecurrentGeometry(GPUTargetAttr target,
+                                       const RecurrentShape &shape);
 
 /// Grid-wide barrier between two steps of the persistent kernel (an
 /// atomic arrive/spin over L2). Not calibrated on hardware yet.
 constexpr double kGridBarrierUs = 1.0;
-/// Register file of one SM (64K 32-bit registers on sm_70 to sm_90), of
-/// which the persistent kernel may hold half as weights.
-constexpr int64_t kRegisterFileBytes = 256 * 1024;
 
 /// The cost of each level, unfused, hoisted, persistent.
 SmallVector<RNNLevelCost, 3> predictRecurrentLevels(MLIRContext *context,

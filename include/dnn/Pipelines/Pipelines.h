@@ -82,6 +82,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "tail",
       llvm::cl::desc("dnn-tail-aware-channels mode: off, prune, pad or auto"),
       llvm::cl::init("off")};
+  PassOptions::Option<std::string> rnnLevel{
+      *this, "rnn-level",
+      llvm::cl::desc("dnn-fuse-rnn level of the recurrent layers: auto, "
+                     "unfused, hoisted or persistent"),
+      llvm::cl::init("auto")};
   PassOptions::Option<std::string> calibration{
       *this, "calibration",
       llvm::cl::desc("Calibration file of the performance model"),
@@ -111,7 +116,8 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 
 /// The GPU pipeline: dnn-attach-target (if target= is given),
 /// dnn-fold-batch-norm, dnn-tail-aware-channels (if tail= is not off),
-/// dnn-fuse-epilogues, dnn-assign-mapping, dnn-predict, dnn-lower-to-gpu (model ABI included),
+/// dnn-fuse-epilogues, dnn-fuse-rnn (rnn-level=), dnn-assign-mapping,
+/// dnn-predict, dnn-lower-to-gpu (model ABI included),
 /// an NVVM target of the dnn.target's chip with libdevice linked,
 /// convert-gpu-to-nvvm (bare pointers), gpu-module-to-binary (format=),
 /// gpu-to-llvm and the rest of the host code to the LLVM dialect; the dnn

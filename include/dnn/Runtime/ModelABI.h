@@ -40,6 +40,12 @@
 // one forward pass in order (a diagnostic aid; the launches themselves are
 // compiled into dnn_model_run).
 //
+// A kernel whose name starts with DNN_COOPERATIVE_KERNEL_PREFIX synchronises
+// its whole grid (the persistent recurrent kernel's barrier between time
+// steps): the runtime launches it cooperatively (cuLaunchCooperativeKernel),
+// so that all its CTAs are resident at once or the launch fails with an
+// error instead of hanging.
+//
 //===----------------------------------------------------------------------===*/
 
 #ifndef DNN_RUNTIME_MODELABI_H
@@ -49,6 +55,7 @@
 #define DNN_MODEL_MANIFEST_SYMBOL "dnn_model_manifest"
 #define DNN_MODEL_RUN_SYMBOL "dnn_model_run"
 #define DNN_MODEL_WEIGHT_ALIGN 256
+#define DNN_COOPERATIVE_KERNEL_PREFIX "dnn_coop_"
 
 #ifdef __cplusplus
 extern "C" {

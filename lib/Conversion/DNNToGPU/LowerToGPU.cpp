@@ -19,6 +19,7 @@
 #include "dnn/Dialect/DNN/Transforms/WeightData.h"
 #include "dnn/Runtime/ModelABI.h"
 
+#include "RecurrentKernels.h"
 #include "SimpleKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -109,6 +110,7 @@ struct Launch {
   std::string kernel;
   int64_t grid[3];
   int64_t block;
+  int64_t smem = 0; ///< dynamic shared memory bytes
 };
 
 /// What the function's arguments are, for the manifest.
@@ -142,20 +144,22 @@ private:
   LogicalResult lowerGemm(Operation *op, OpBuilder &b, FusedOp fused = {});
   /// A balanced-sparse layer (dnn.sparse_linear or dnn.sparse_conv2d).
   LogicalResult lowerSparse(BalancedSparseOpInterface op, OpBuilder &b);
+  /// dnn.lstm / dnn.gru / dnn.rnn at their dnn.rnn_fusion level.
+  LogicalResult lowerRecurrent(RecurrentOpInterface op, OpBuilder &b);
   /// The kernel cached under `key`, built by `build(name)` on a miss.
   FailureOr<gpu::GPUFuncOp>
   kernel(StringRef key, StringRef hint,
          function_ref<FailureOr<gpu::GPUFuncOp>(StringRef)> build);
   void launch(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
               std::array<int64_t, 3> grid, int64_t block, ValueRange operands,
-              Attribute mapping = {});
+              Attribute mapping = {}, int64_t smem = 0);
   Value buffer(Value tensor) { return buffers.lookup(tensor); }
   /// `source` seen with another static shape (same elements).
   Value reshaped(OpBuilder &b, Location loc, Value source, MemRefType type);
   Value workspaceView(OpBuilder &b, Location loc, int64_t offset,
                       MemRefType type);
-  /// The buffer the op's result is written to.
-  Value resultBuffer(OpBuilder &b, Operation *op);
+  /// The buffer the op's result `index` is written to.
+  Value resultBuffer(OpBuilder &b, Operation *op, unsigned index = 0);
 
   func::FuncOp func;
   gpu::GPUModuleOp kernels;
@@ -180,8 +184,84 @@ bool isConstant(Operation *op) {
   return op && op->hasTrait<mlir::OpTrait::ConstantLike>();
 }
 
-/// The split-K scratch of a GEMM-like op, in bytes (0 without split-K).
+/// The kernel spec of a recurrent op at its dnn.rnn_fusion level, with the
+/// geometry of its dnn.mapping (check() made sure both are there).
+RecurrentKernelSpec recurrentSpec(RecurrentOpInterface rec) {
+  Operation *op = rec.getOperation();
+  RecurrentKernelSpec spec;
+  spec.cell = isa<LSTMOp>(op)   ? RecurrentKernelSpec::Cell::LSTM
+              : isa<GRUOp>(op) ? RecurrentKernelSpec::Cell::GRU
+                               : RecurrentKernelSpec::Cell::RNN;
+  spec.steps = rec.getSteps();
+  spec.batch = rec.getBatch();
+  spec.input = rec.getInputSize();
+  spec.hidden = op->getAttrOfType<IntegerAttr>("hidden_size").getInt();
+  spec.dirs = rec.getNumDirections();
+  spec.gates = rec.getNumGates();
+  spec.reverseOnly =
+      op->getAttrOfType<StringAttr>("direction").getValue() == "reverse";
+  if (auto clip = op->getAttrOfType<FloatAttr>("clip"))
+    spec.clip = clip.getValueAsDouble();
+  if (auto lstm = dyn_cast<LSTMOp>(op)) {
+    spec.inputForget = lstm.getInputForget();
+    spec.c0 = static_cast<bool>(lstm.getInitialC());
+    spec.peephole = static_cast<bool>(lstm.getPeephole());
+  }
+  if (auto gru = dyn_cast<GRUOp>(op))
+    spec.linearBeforeReset = gru.getLinearBeforeReset();
+  for (int64_t d = 0; d < spec.dirs; ++d)
+    spec.functions.push_back(getRecurrentCellFunctions(rec, d));
+  spec.element =
+      cast<ShapedType>(op->getResult(0).getType()).getElementType();
+  spec.level = *parseRNNFusionLevel(
+      op->getAttrOfType<StringAttr>(DNNDialect::kRNNFusionAttrName)
+          .getValue());
+  auto optional = [&](auto concrete) {
+    spec.bias = static_cast<bool>(concrete.getBias());
+    spec.lens = static_cast<bool>(concrete.getSequenceLens());
+    spec.h0 = static_cast<bool>(concrete.getInitialH());
+  };
+  if (auto lstm = dyn_cast<LSTMOp>(op))
+    optional(lstm);
+  else if (auto gru = dyn_cast<GRUOp>(op))
+    optional(gru);
+  else
+    optional(cast<RNNOp>(op));
+  auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+  spec.warps = mapping.getThreads() / 32;
+  if (spec.level == RNNFusionLevel::Persistent)
+    spec.units = mapping.getTileN() / spec.gates;
+  else if (spec.level == RNNFusionLevel::Hoisted)
+    spec.warps = mapping.getTileN() / spec.gates;
+  return spec;
+}
+
+/// The slots of a recurrent op's kernels that live in the workspace.
+constexpr RecurrentSlot kRecurrentScratch[] = {
+    RecurrentSlot::Proj, RecurrentSlot::XW,   RecurrentSlot::HR,
+    RecurrentSlot::HN,   RecurrentSlot::HBuf, RecurrentSlot::CBuf,
+    RecurrentSlot::RH,   RecurrentSlot::Z,    RecurrentSlot::Counter};
+
+/// Workspace offsets of the scratch slots of `spec` (relative to its
+/// scratch area) and the total size.
+std::pair<SmallVector<std::pair<RecurrentSlot, int64_t>>, int64_t>
+recurrentScratch(const RecurrentKernelSpec &spec, MLIRContext *ctx) {
+  auto types = spec.slotTypes(ctx);
+  SmallVector<std::pair<RecurrentSlot, int64_t>> at;
+  int64_t total = 0;
+  for (RecurrentSlot slot : kRecurrentScratch)
+    if (Type type = types[static_cast<size_t>(slot)]) {
+      at.push_back({slot, total});
+      total += llvm::alignTo(bytesOf(cast<ShapedType>(type)), kAlign);
+    }
+  return {at, total};
+}
+
+/// The scratch of an op, in bytes: a GEMM's split-K partial sums, a
+/// recurrent layer's state and projections; 0 for the others.
 int64_t scratchBytes(Operation *op) {
+  if (auto rec = dyn_cast<RecurrentOpInterface>(op))
+    return recurrentScratch(recurrentSpec(rec), op->getContext()).second;
   if (auto fused = dyn_cast<FusedOp>(op))
     op = fused.getAnchor();
   auto gemm = dyn_cast<GemmOpInterface>(op);
@@ -214,22 +294,38 @@ LogicalResult FunctionLowering::check() {
                                "got ")
                << type;
       // The offsets of a balanced-sparse weight (checked by the kernel).
+      // (or the sequence lengths of a recurrent layer).
       bool offsets = isa<IntegerType>(tensor.getElementType()) &&
-                     (isa<BalancedSparseOpInterface>(op) || isConstant(op));
+                     (isa<BalancedSparseOpInterface, RecurrentOpInterface>(op) ||
+                      isConstant(op));
       if (!isKernelElementType(tensor.getElementType()) && !offsets)
         return op->emitOpError("dnn-lower-to-gpu has kernels for f32, f16 "
                                "and bf16 tensors (and integer sparse offsets), got ")
                << type;
     }
-    // dnn-fuse-rnn decides a level, but no level has GPU kernels yet.
+    // dnn-fuse-rnn decides the level and the kernels' geometry.
     if (isa<RecurrentOpInterface>(op)) {
       auto level =
           op->getAttrOfType<StringAttr>(DNNDialect::kRNNFusionAttrName);
-      return op->emitOpError("dnn-lower-to-gpu: recurrent layers have no GPU "
-                             "kernels yet (")
-             << (level ? "dnn-fuse-rnn chose '" + level.getValue().str() + "'"
-                       : std::string("no dnn-fuse-rnn level"))
-             << "); they run on the CPU path (dnn-run)";
+      auto mapping =
+          op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+      if (!level || !mapping ||
+          (level.getValue() != "unfused" &&
+           !op->getAttrOfType<MappingAttr>(DNNDialect::kInputMappingAttrName)))
+        return op->emitOpError("has no dnn.rnn_fusion level with its "
+                               "#dnn.mapping (and dnn.input_mapping): run "
+                               "dnn-fuse-rnn first");
+      if (mapping.getThreads() % 32 != 0 ||
+          (level.getValue() == "persistent" &&
+           mapping.getTileN() % cast<RecurrentOpInterface>(op).getNumGates()))
+        return op->emitOpError("dnn-lower-to-gpu: the #dnn.mapping is not "
+                               "one dnn-fuse-rnn gives (re-run it)");
+      if (level.getValue() == "hoisted" &&
+          (mapping.getTileN() % cast<RecurrentOpInterface>(op).getNumGates() ||
+           mapping.getTileN() / cast<RecurrentOpInterface>(op).getNumGates() !=
+               mapping.getThreads() / 32))
+        return op->emitOpError("dnn-lower-to-gpu: the #dnn.mapping is not "
+                               "one dnn-fuse-rnn gives (re-run it)");
     }
     // The tensor-core GEMM issues mma.sync.m16n8k16 (sm_80 and newer).
     if (preAmpere && isa<GemmOpInterface>(op) &&
@@ -348,20 +444,26 @@ FailureOr<gpu::GPUFuncOp> FunctionLowering::kernel(
 
 void FunctionLowering::launch(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
                               std::array<int64_t, 3> grid, int64_t block,
-                              ValueRange operands, Attribute mapping) {
+                              ValueRange operands, Attribute mapping,
+                              int64_t smem) {
   auto index = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
   auto op = gpu::LaunchFuncOp::create(
       b, loc, fn, gpu::KernelDim3{index(grid[0]), index(grid[1]), index(grid[2])},
       gpu::KernelDim3{index(block), index(1), index(1)},
-      /*dynamicSharedMemorySize=*/Value(), operands,
+      /*dynamicSharedMemorySize=*/
+      smem ? arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(
+                                                   static_cast<int32_t>(smem)))
+                 .getResult()
+           : Value(),
+      operands,
       gpu::AsyncTokenType::get(b.getContext()), ValueRange{token});
   if (mapping)
     op->setAttr(DNNDialect::kMappingAttrName, mapping);
   token = op.getAsyncToken();
   launches.push_back(
-      {fn.getName().str(), {grid[0], grid[1], grid[2]}, block});
+      {fn.getName().str(), {grid[0], grid[1], grid[2]}, block, smem});
 }
 
 Value FunctionLowering::reshaped(OpBuilder &b, Location loc, Value source,
@@ -381,8 +483,9 @@ Value FunctionLowering::workspaceView(OpBuilder &b, Location loc,
   return memref::ViewOp::create(b, loc, type, workspace, at, ValueRange{});
 }
 
-Value FunctionLowering::resultBuffer(OpBuilder &b, Operation *op) {
-  Value result = op->getResult(0);
+Value FunctionLowering::resultBuffer(OpBuilder &b, Operation *op,
+                                    unsigned index) {
+  Value result = op->getResult(index);
   MemRefType type = memrefOf(result.getType());
   Value out;
   auto bound = boundOutputs.find(result);
@@ -645,6 +748,245 @@ LogicalResult FunctionLowering::lowerSparse(BalancedSparseOpInterface op,
   return success();
 }
 
+LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
+                                               OpBuilder &b) {
+  Operation *op = rec.getOperation();
+  Location loc = op->getLoc();
+  MLIRContext *ctx = op->getContext();
+  RecurrentKernelSpec spec = recurrentSpec(rec);
+  auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
+  using Slot = RecurrentSlot;
+  auto types = spec.slotTypes(ctx);
+  std::array<Value, static_cast<size_t>(Slot::NumSlots)> slots{};
+  auto set = [&](Slot slot, Value v) { slots[static_cast<size_t>(slot)] = v; };
+  set(Slot::X, buffer(op->getOperand(0)));
+  set(Slot::W, buffer(op->getOperand(1)));
+  set(Slot::R, buffer(op->getOperand(2)));
+  auto optional = [&](auto concrete) {
+    if (Value bias = concrete.getBias())
+      set(Slot::Bias, buffer(bias));
+    if (Value lens = concrete.getSequenceLens())
+      set(Slot::Lens, buffer(lens));
+    if (Value h0 = concrete.getInitialH())
+      set(Slot::H0, buffer(h0));
+  };
+  if (auto lstm = dyn_cast<LSTMOp>(op)) {
+    optional(lstm);
+    if (Value c0 = lstm.getInitialC())
+      set(Slot::C0, buffer(c0));
+    if (Value p = lstm.getPeephole())
+      set(Slot::Peephole, buffer(p));
+  } else if (auto gru = dyn_cast<GRUOp>(op)) {
+    optional(gru);
+  } else {
+    optional(cast<RNNOp>(op));
+  }
+  set(Slot::Y, resultBuffer(b, op, 0));
+  set(Slot::Yh, resultBuffer(b, op, 1));
+  if (spec.cell == RecurrentKernelSpec::Cell::LSTM)
+    set(Slot::Yc, resultBuffer(b, op, 2));
+  auto [scratch, bytes] = recurrentScratch(spec, ctx);
+  (void)bytes;
+  int64_t base = scratchOffsets.lookup(op);
+  for (auto [slot, offset] : scratch)
+    set(slot, workspaceView(b, loc, base + offset,
+                            cast<MemRefType>(types[static_cast<size_t>(slot)])));
+  for (auto [i, type] : llvm::enumerate(types))
+    if (type && !slots[i])
+      return op->emitOpError("dnn-lower-to-gpu: internal error: recurrent "
+                             "kernel argument ")
+             << i << " has no buffer";
+
+  // The kernels of this layer, keyed by everything that shapes them.
+  std::string key;
+  {
+    llvm::raw_string_ostream os(key);
+    os << opKey(op) << " level " << stringifyRNNFusionLevel(spec.level)
+       << " w" << spec.warps << " u" << spec.units;
+  }
+  std::string hint =
+      op->getName().stripDialect().str() + "_" +
+      stringifyRNNFusionLevel(spec.level).str();
+  auto args = [&](Value step) {
+    SmallVector<Value> list;
+    for (Value v : slots)
+      if (v)
+        list.push_back(v);
+    list.push_back(step);
+    return list;
+  };
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  int64_t d = spec.dirs, h = spec.hidden, gh = spec.gates * h;
+  int64_t threads = spec.warps * 32;
+
+  FailureOr<gpu::GPUFuncOp> init =
+      kernel(key + " init", hint + "_init", [&](StringRef name) {
+        return buildRecurrentInitKernel(kernelBuilder, loc, kernels, name,
+                                        spec);
+      });
+  if (failed(init))
+    return failure();
+  launch(b, loc, *init, {simpleGrid(d * spec.batch * h), 1, 1},
+         kSimpleThreads, args(zero));
+
+  // The input projection of every step and direction: one batched GEMM,
+  // Proj[d] = X (T*B x I) * W[d]^T.
+  if (spec.level != RNNFusionLevel::Unfused) {
+    auto inputMapping =
+        op->getAttrOfType<MappingAttr>(DNNDialect::kInputMappingAttrName);
+    GemmKernelSpec g;
+    g.batch = d;
+    g.m = spec.steps * spec.batch;
+    g.n = gh;
+    g.k = spec.input;
+    g.broadcastA = d > 1;
+    g.transposeB = true;
+    g.elementType = spec.element;
+    g = withMapping(g, inputMapping);
+    if (g.splitK != 1)
+      return op->emitOpError("dnn-lower-to-gpu: the input projection's "
+                             "#dnn.mapping splits K; dnn-fuse-rnn never "
+                             "does (re-run it)");
+    GemmLaunch grid = getGemmLaunch(g);
+    if (grid.gridX * grid.gridY * grid.gridZ != inputMapping.getCtas())
+      return op->emitOpError("dnn-lower-to-gpu: dnn.input_mapping says ")
+             << inputMapping.getCtas() << " CTAs but its tiles give a grid of "
+             << grid.gridX << "x" << grid.gridY << "x" << grid.gridZ
+             << " (stale mapping? re-run dnn-fuse-rnn)";
+    FailureOr<gpu::GPUFuncOp> gemm =
+        kernel(specKey(g), hint + "_input_gemm", [&](StringRef name) {
+          return buildGemmKernel(kernelBuilder, loc, kernels, name, g);
+        });
+    if (failed(gemm))
+      return failure();
+    Type e = spec.element;
+    Value a = reshaped(b, loc, slots[static_cast<size_t>(Slot::X)],
+                       MemRefType::get({g.m, g.k}, e));
+    Value w = slots[static_cast<size_t>(Slot::W)];
+    if (d == 1)
+      w = reshaped(b, loc, w, MemRefType::get({gh, g.k}, e));
+    Value c = slots[static_cast<size_t>(Slot::Proj)];
+    if (d == 1)
+      c = reshaped(b, loc, c, MemRefType::get({g.m, gh}, e));
+    launch(b, loc, *gemm, {grid.gridX, grid.gridY, grid.gridZ}, grid.blockX,
+           {a, w, c}, inputMapping);
+  }
+
+  if (spec.level == RNNFusionLevel::Persistent) {
+    FailureOr<gpu::GPUFuncOp> fn = kernel(
+        key + " persistent",
+        std::string(DNN_COOPERATIVE_KERNEL_PREFIX) + hint,
+        [&](StringRef name) {
+          return buildRecurrentPersistentKernel(kernelBuilder, loc, kernels,
+                                                name, spec);
+        });
+    if (failed(fn))
+      return failure();
+    int64_t ctas = getRecurrentStepCtas(spec);
+    if (ctas * d != mapping.getCtas())
+      return op->emitOpError("dnn-lower-to-gpu: #dnn.mapping says ")
+             << mapping.getCtas() << " CTAs but its units give "
+             << ctas * d << " (stale mapping? re-run dnn-fuse-rnn)";
+    launch(b, loc, *fn, {ctas, d, 1}, threads, args(zero), mapping,
+           spec.persistentSmemBytes());
+    return success();
+  }
+
+  // One host loop over the steps; the launches inside go to the same
+  // stream as the others, in order.
+  struct StepKernel {
+    gpu::GPUFuncOp fn;
+    std::array<int64_t, 3> grid;
+    int64_t block;
+  };
+  SmallVector<StepKernel> perStep;
+  auto add = [&](StringRef what,
+                 function_ref<gpu::GPUFuncOp(StringRef)> build,
+                 std::array<int64_t, 3> grid, int64_t block) -> LogicalResult {
+    FailureOr<gpu::GPUFuncOp> fn =
+        kernel(key + " " + what.str(), hint + "_" + what.str(),
+               [&](StringRef name) -> FailureOr<gpu::GPUFuncOp> {
+                 return build(name);
+               });
+    if (failed(fn))
+      return failure();
+    perStep.push_back({*fn, grid, block});
+    return success();
+  };
+  auto rows = [&](int64_t n) {
+    return std::array<int64_t, 3>{llvm::divideCeilSigned(n, spec.warps), d, 1};
+  };
+  std::array<int64_t, 3> cells = {simpleGrid(d * spec.batch * h), 1, 1};
+  bool reset = spec.resetBeforeLinear();
+  LogicalResult ok = success();
+  auto gemv = [&](StringRef what, RecurrentGemv kind, int64_t n) {
+    ok = failed(ok) ? ok : add(what, [&](StringRef name) {
+      return buildRecurrentGemvKernel(kernelBuilder, loc, kernels, name, spec,
+                                      kind);
+    }, rows(n), threads);
+  };
+  auto cell = [&](StringRef what, RecurrentPhase phase) {
+    ok = failed(ok) ? ok : add(what, [&](StringRef name) {
+      return buildRecurrentCellKernel(kernelBuilder, loc, kernels, name, spec,
+                                      phase);
+    }, cells, kSimpleThreads);
+  };
+  auto step = [&](StringRef what, RecurrentPhase phase) {
+    ok = failed(ok) ? ok : add(what, [&](StringRef name) {
+      return buildRecurrentStepKernel(kernelBuilder, loc, kernels, name, spec,
+                                      phase);
+    }, rows(h), threads);
+  };
+  if (spec.level == RNNFusionLevel::Unfused) {
+    gemv("xw", RecurrentGemv::Input, gh);
+    gemv("hr", RecurrentGemv::Recurrent, gh);
+    if (reset) {
+      cell("reset_cell", RecurrentPhase::ResetGate);
+      gemv("rh", RecurrentGemv::Candidate, h);
+      cell("cell", RecurrentPhase::Candidate);
+    } else {
+      cell("cell", RecurrentPhase::Full);
+    }
+  } else if (reset) {
+    step("reset_step", RecurrentPhase::ResetGate);
+    step("step", RecurrentPhase::Candidate);
+  } else {
+    step("step", RecurrentPhase::Full);
+  }
+  if (failed(ok))
+    return failure();
+  // The mapping describes the kernel that multiplies by R every step.
+  const StepKernel &priced = spec.level == RNNFusionLevel::Unfused
+                                 ? perStep[1]
+                                 : perStep.back();
+  if (priced.grid[0] * priced.grid[1] != mapping.getCtas() ||
+      priced.block != mapping.getThreads())
+    return op->emitOpError("dnn-lower-to-gpu: #dnn.mapping says ")
+           << mapping.getCtas() << " CTAs of " << mapping.getThreads()
+           << " threads but the step kernel is " << priced.grid[0] << "x"
+           << priced.grid[1] << " x " << priced.block
+           << " (stale mapping? re-run dnn-fuse-rnn)";
+  auto loop = scf::ForOp::create(
+      b, loc, zero, arith::ConstantIndexOp::create(b, loc, spec.steps),
+      arith::ConstantIndexOp::create(b, loc, 1));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value outer = token;
+    size_t first = launches.size();
+    for (const StepKernel &k : perStep)
+      launch(b, loc, k.fn, k.grid, k.block, args(loop.getInductionVar()),
+             &k == &priced ? Attribute(mapping) : Attribute());
+    // Same stream: later launches may depend on the loop's entry token.
+    token = outer;
+    // The manifest lists every launch of a forward pass.
+    SmallVector<Launch> body(launches.begin() + first, launches.end());
+    for (int64_t s = 1; s < spec.steps; ++s)
+      launches.append(body.begin(), body.end());
+  }
+  return success();
+}
+
 LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
   Location loc = op->getLoc();
   if (isConstant(op))
@@ -658,6 +1000,8 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
     return lowerGemm(op, b);
   if (auto sparse = dyn_cast<BalancedSparseOpInterface>(op))
     return lowerSparse(sparse, b);
+  if (auto rec = dyn_cast<RecurrentOpInterface>(op))
+    return lowerRecurrent(rec, b);
   if (auto fused = dyn_cast<FusedOp>(op))
     return lowerGemm(fused.getAnchor(), b, fused);
 
@@ -1118,7 +1462,7 @@ struct ConvertDNNToGPUPass
     }
     for (const Launch &l : lowering.launches)
       os << "kernel " << l.kernel << " " << l.grid[0] << " " << l.grid[1]
-         << " " << l.grid[2] << " " << l.block << " 0\n";
+         << " " << l.grid[2] << " " << l.block << " " << l.smem << "\n";
     emitModelABI(module, lowering.lowered, manifest);
 
     if (weightsFile.empty())

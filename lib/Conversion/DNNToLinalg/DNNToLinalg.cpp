@@ -276,6 +276,93 @@ int64_t overhang(int64_t out, int64_t stride, int64_t extent,
 
 } // namespace
 
+/// ONNX's default alpha and beta of a recurrent activation function.
+static RecurrentCellFunction defaultCellFunction(StringRef name) {
+  RecurrentCellFunction f{name.str()};
+  if (name == "hard_sigmoid") {
+    f.alpha = 0.2;
+    f.beta = 0.5;
+  } else if (name == "leaky_relu") {
+    f.alpha = 0.01;
+  } else if (name == "thresholded_relu" || name == "elu") {
+    f.alpha = 1.0;
+  } else if (name == "scaled_tanh" || name == "affine") {
+    f.alpha = 1.0;
+    f.beta = name == "scaled_tanh" ? 1.0 : 0.0;
+  }
+  return f;
+}
+
+Value dnn::buildRecurrentCellFunction(OpBuilder &b, Location loc,
+                                      const RecurrentCellFunction &f, Value x) {
+  Type t = x.getType();
+  auto c = [&](double v) { return floatConst(b, loc, t, v); };
+  auto mul = [&](Value a, Value y) {
+    return arith::MulFOp::create(b, loc, a, y).getResult();
+  };
+  auto add = [&](Value a, Value y) {
+    return arith::AddFOp::create(b, loc, a, y).getResult();
+  };
+  auto select = [&](arith::CmpFPredicate p, Value lhs, Value rhs, Value yes,
+                    Value no) {
+    Value cond = arith::CmpFOp::create(b, loc, p, lhs, rhs);
+    return arith::SelectOp::create(b, loc, cond, yes, no).getResult();
+  };
+  StringRef n = f.name;
+  if (n == "sigmoid")
+    return buildActivation(b, loc, ActivationKind::sigmoid, x);
+  if (n == "tanh")
+    return buildActivation(b, loc, ActivationKind::tanh, x);
+  if (n == "relu")
+    return buildActivation(b, loc, ActivationKind::relu, x);
+  if (n == "hard_sigmoid")
+    return arith::MaximumFOp::create(
+        b, loc, c(0),
+        arith::MinimumFOp::create(b, loc, c(1),
+                                  add(mul(c(f.alpha), x), c(f.beta))));
+  if (n == "leaky_relu")
+    return select(arith::CmpFPredicate::OGE, x, c(0), x, mul(c(f.alpha), x));
+  if (n == "thresholded_relu")
+    return select(arith::CmpFPredicate::OGT, x, c(f.alpha), x, c(0));
+  if (n == "scaled_tanh")
+    return mul(c(f.alpha), math::TanhOp::create(b, loc, mul(c(f.beta), x)));
+  if (n == "affine")
+    return add(mul(c(f.alpha), x), c(f.beta));
+  if (n == "elu")
+    return select(arith::CmpFPredicate::OGE, x, c(0), x,
+                  mul(c(f.alpha),
+                      arith::SubFOp::create(b, loc,
+                                            math::ExpOp::create(b, loc, x),
+                                            c(1))));
+  if (n == "softsign")
+    return arith::DivFOp::create(
+        b, loc, x, add(c(1), math::AbsFOp::create(b, loc, x)));
+  // softplus (the verifier admits no other name)
+  return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
+}
+
+/// The functions of direction `d` of `op` (ONNX defaults filled in).
+SmallVector<RecurrentCellFunction>
+dnn::getRecurrentCellFunctions(RecurrentOpInterface op, int64_t d) {
+  int64_t per = op.getNumActivations();
+  auto names = op->getAttrOfType<ArrayAttr>("activations");
+  auto alpha = op->getAttrOfType<DenseF32ArrayAttr>("activation_alpha");
+  auto beta = op->getAttrOfType<DenseF32ArrayAttr>("activation_beta");
+  SmallVector<RecurrentCellFunction> fs;
+  SmallVector<StringRef, 3> defaults = op.getDefaultActivations();
+  for (int64_t i = 0; i < per; ++i) {
+    int64_t at = d * per + i;
+    RecurrentCellFunction f = defaultCellFunction(
+        names ? cast<StringAttr>(names[at]).getValue() : defaults[i]);
+    if (alpha)
+      f.alpha = alpha[at];
+    if (beta)
+      f.beta = beta[at];
+    fs.push_back(f);
+  }
+  return fs;
+}
+
 //===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
@@ -527,98 +614,6 @@ struct SparseConv2DLowering : DNNPattern<SparseConv2DOp> {
 
 //--- recurrent layers ---------------------------------------------------===//
 
-/// One activation function of a recurrent cell with its alpha and beta.
-struct CellFunction {
-  std::string name;
-  double alpha = 0, beta = 0;
-};
-
-/// ONNX's default alpha and beta of a recurrent activation function.
-CellFunction defaultCellFunction(StringRef name) {
-  CellFunction f{name.str()};
-  if (name == "hard_sigmoid") {
-    f.alpha = 0.2;
-    f.beta = 0.5;
-  } else if (name == "leaky_relu") {
-    f.alpha = 0.01;
-  } else if (name == "thresholded_relu" || name == "elu") {
-    f.alpha = 1.0;
-  } else if (name == "scaled_tanh" || name == "affine") {
-    f.alpha = 1.0;
-    f.beta = name == "scaled_tanh" ? 1.0 : 0.0;
-  }
-  return f;
-}
-
-Value applyCellFunction(OpBuilder &b, Location loc, const CellFunction &f,
-                        Value x) {
-  Type t = x.getType();
-  auto c = [&](double v) { return floatConst(b, loc, t, v); };
-  auto mul = [&](Value a, Value y) {
-    return arith::MulFOp::create(b, loc, a, y).getResult();
-  };
-  auto add = [&](Value a, Value y) {
-    return arith::AddFOp::create(b, loc, a, y).getResult();
-  };
-  auto select = [&](arith::CmpFPredicate p, Value lhs, Value rhs, Value yes,
-                    Value no) {
-    Value cond = arith::CmpFOp::create(b, loc, p, lhs, rhs);
-    return arith::SelectOp::create(b, loc, cond, yes, no).getResult();
-  };
-  StringRef n = f.name;
-  if (n == "sigmoid")
-    return buildActivation(b, loc, ActivationKind::sigmoid, x);
-  if (n == "tanh")
-    return buildActivation(b, loc, ActivationKind::tanh, x);
-  if (n == "relu")
-    return buildActivation(b, loc, ActivationKind::relu, x);
-  if (n == "hard_sigmoid")
-    return arith::MaximumFOp::create(
-        b, loc, c(0),
-        arith::MinimumFOp::create(b, loc, c(1),
-                                  add(mul(c(f.alpha), x), c(f.beta))));
-  if (n == "leaky_relu")
-    return select(arith::CmpFPredicate::OGE, x, c(0), x, mul(c(f.alpha), x));
-  if (n == "thresholded_relu")
-    return select(arith::CmpFPredicate::OGT, x, c(f.alpha), x, c(0));
-  if (n == "scaled_tanh")
-    return mul(c(f.alpha), math::TanhOp::create(b, loc, mul(c(f.beta), x)));
-  if (n == "affine")
-    return add(mul(c(f.alpha), x), c(f.beta));
-  if (n == "elu")
-    return select(arith::CmpFPredicate::OGE, x, c(0), x,
-                  mul(c(f.alpha),
-                      arith::SubFOp::create(b, loc,
-                                            math::ExpOp::create(b, loc, x),
-                                            c(1))));
-  if (n == "softsign")
-    return arith::DivFOp::create(
-        b, loc, x, add(c(1), math::AbsFOp::create(b, loc, x)));
-  // softplus (the verifier admits no other name)
-  return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
-}
-
-/// The functions of direction `d` of `op` (ONNX defaults filled in).
-SmallVector<CellFunction> cellFunctions(RecurrentOpInterface op, int64_t d) {
-  int64_t per = op.getNumActivations();
-  auto names = op->getAttrOfType<ArrayAttr>("activations");
-  auto alpha = op->getAttrOfType<DenseF32ArrayAttr>("activation_alpha");
-  auto beta = op->getAttrOfType<DenseF32ArrayAttr>("activation_beta");
-  SmallVector<CellFunction> fs;
-  SmallVector<StringRef, 3> defaults = op.getDefaultActivations();
-  for (int64_t i = 0; i < per; ++i) {
-    int64_t at = d * per + i;
-    CellFunction f = defaultCellFunction(
-        names ? cast<StringAttr>(names[at]).getValue() : defaults[i]);
-    if (alpha)
-      f.alpha = alpha[at];
-    if (beta)
-      f.beta = beta[at];
-    fs.push_back(f);
-  }
-  return fs;
-}
-
 /// A static slice of `source` at `offsets` of `sizes`, rank-reduced to
 /// `shape`; an offset may be a Value.
 Value sliceOf(OpBuilder &b, Location loc, Value source,
@@ -732,7 +727,7 @@ struct RecurrentLowering : DNNPattern<OpTy> {
 
     for (int64_t d = 0; d < dirs; ++d) {
       bool reverse = reverseOnly || d == 1;
-      SmallVector<CellFunction> fs = cellFunctions(rec, d);
+      SmallVector<RecurrentCellFunction> fs = getRecurrentCellFunctions(rec, d);
       Value wd = sliceOf(b, loc, w, {idx(d), idx(0), idx(0)}, {1, gh, in},
                          {gh, in});
       Value rd = sliceOf(b, loc, r, {idx(d), idx(0), idx(0)}, {1, gh, h},
@@ -867,7 +862,7 @@ struct RecurrentLowering : DNNPattern<OpTy> {
               .getResult();
         };
         auto fn = [&](OpBuilder &nb, Location l, int which, Value v) {
-          return applyCellFunction(nb, l, fs[which], pre(nb, l, v));
+          return buildRecurrentCellFunction(nb, l, fs[which], pre(nb, l, v));
         };
         auto addf = [](OpBuilder &nb, Location l, Value a, Value c) {
           return arith::AddFOp::create(nb, l, a, c).getResult();
@@ -916,7 +911,7 @@ struct RecurrentLowering : DNNPattern<OpTy> {
                 Value cn = addf(nb, l, mulf(nb, l, f, c), mulf(nb, l, i, g));
                 Value o = fn(nb, l, 0,
                              addf(nb, l, addf(nb, l, a[2], a[6]), peep(1, cn)));
-                Value hn = mulf(nb, l, o, applyCellFunction(nb, l, fs[2], cn));
+                Value hn = mulf(nb, l, o, buildRecurrentCellFunction(nb, l, fs[2], cn));
                 linalg::YieldOp::create(nb, l, ValueRange{hn, cn});
               });
           hNext = cell.getResult(0);

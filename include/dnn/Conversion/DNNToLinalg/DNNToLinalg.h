@@ -13,17 +13,40 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <string>
+
 namespace mlir {
 class ConversionTarget;
 class RewritePatternSet;
 
 namespace dnn {
+class RecurrentOpInterface;
 
 /// The scalar code of activation `kind` applied to the float `x`, as
 /// dnn.activation documents it (arith/math ops; the GPU kernels use the
 /// same code).
 Value buildActivation(OpBuilder &b, Location loc, ActivationKind kind,
                       Value x);
+
+/// One activation function of a recurrent cell (an ONNX name lower-cased,
+/// as the recurrent ops' `activations` list it) with its alpha and beta.
+struct RecurrentCellFunction {
+  std::string name;
+  double alpha = 0, beta = 0;
+  bool operator==(const RecurrentCellFunction &o) const {
+    return name == o.name && alpha == o.alpha && beta == o.beta;
+  }
+};
+
+/// The cell functions of direction `direction` of `op`, in the op's order
+/// (LSTM f, g, h; GRU f, g; RNN f), ONNX's defaults filled in.
+SmallVector<RecurrentCellFunction>
+getRecurrentCellFunctions(RecurrentOpInterface op, int64_t direction);
+
+/// The scalar (or element-wise) code of `f` applied to the float `x`; the
+/// CPU lowering and the GPU kernels share it.
+Value buildRecurrentCellFunction(OpBuilder &b, Location loc,
+                                 const RecurrentCellFunction &f, Value x);
 
 /// Adds one pattern per dnn op that rewrites it into linalg/tensor/arith/math
 /// ops on tensors.

@@ -55,7 +55,11 @@ LogicalResult DNNDialect::verifyOperationAttribute(Operation *op,
                              << attribute.getValue();
     return success();
   }
-  if (name == kMappingAttrName) {
+  if (name == kMappingAttrName || name == kInputMappingAttrName) {
+    if (name == kInputMappingAttrName && !isa<RecurrentOpInterface>(op))
+      return op->emitError() << "'" << name
+                             << "' may only be attached to dnn.lstm, dnn.gru "
+                                "or dnn.rnn";
     auto mapping = dyn_cast<MappingAttr>(attribute.getValue());
     if (!mapping)
       return op->emitError() << "'" << name

@@ -82,6 +82,13 @@ struct FuseRNNPass : public dnn::impl::FuseRNNBase<FuseRNNPass> {
       op->setAttr(DNNDialect::kRNNFusionAttrName,
                   StringAttr::get(&getContext(),
                                   stringifyRNNFusionLevel(r.chosen)));
+      // The kernels' geometry, for dnn-predict and dnn-lower-to-gpu.
+      if (chosen->mapping)
+        op->setAttr(DNNDialect::kMappingAttrName, chosen->mapping);
+      if (chosen->inputMapping)
+        op->setAttr(DNNDialect::kInputMappingAttrName, chosen->inputMapping);
+      else
+        op->removeAttr(DNNDialect::kInputMappingAttrName);
       auto remark = mlir::emitRemark(op->getLoc())
                     << kPass << ": '" << r.name << "' -> "
                     << stringifyRNNFusionLevel(r.chosen) << " (predicted us: ";

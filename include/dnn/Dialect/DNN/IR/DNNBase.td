@@ -67,6 +67,11 @@ def DNN_Dialect : Dialect {
     /// dnn-fuse-rnn chose (`"unfused"`, `"hoisted"` or `"persistent"`).
     static constexpr ::llvm::StringLiteral kRNNFusionAttrName =
         "dnn.rnn_fusion";
+    /// Name of the recurrent-op attribute holding the `#dnn.mapping` of the
+    /// batched GEMM that projects the inputs of all time steps (hoisted and
+    /// persistent levels; dnn.mapping is then the step kernel's).
+    static constexpr ::llvm::StringLiteral kInputMappingAttrName =
+        "dnn.input_mapping";
 
   private:
     void registerAttributes();
