@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #pragma GCC visibility push(default)
+#include "dnn/Runtime/ModelABI.h"
 #include "dnn/Runtime/Runtime.h"
 #pragma GCC visibility pop
 
@@ -89,7 +90,8 @@ namespace {
 // them record an error).
 #define DNN_OPTIONAL_DRIVER_FUNCTIONS(X)                                       \
   X(cuMemAllocManaged)                                                         \
-  X(cuLaunchKernelEx)
+  X(cuLaunchKernelEx)                                                          \
+  X(cuLaunchCooperativeKernel)
 
 struct Driver {
   void *handle = nullptr;
@@ -765,17 +767,33 @@ void mgpuLaunchKernel(void *function, int64_t gridX, int64_t gridY,
   }
   if (!prepareFunction(f, smem, 1, "mgpuLaunchKernel"))
     return;
-  CUresult result = driver().cuLaunchKernel(
-      f, unsigned(gridX), unsigned(gridY), unsigned(gridZ), unsigned(blockX),
-      unsigned(blockY), unsigned(blockZ), unsigned(smem),
-      static_cast<CUstream>(stream), params, extra);
+  // A kernel that synchronises its whole grid (ModelABI.h) needs all its
+  // CTAs resident: a cooperative launch fails instead of hanging.
+  std::string name = functionName(f);
+  bool cooperative = name.rfind(DNN_COOPERATIVE_KERNEL_PREFIX, 0) == 0;
+  const Driver &d = driver();
+  if (cooperative && !d.cuLaunchCooperativeKernel) {
+    setError("mgpuLaunchKernel(" + name + "): the CUDA driver '" + d.path +
+             "' lacks cuLaunchCooperativeKernel");
+    return;
+  }
+  CUresult result =
+      cooperative
+          ? d.cuLaunchCooperativeKernel(
+                f, unsigned(gridX), unsigned(gridY), unsigned(gridZ),
+                unsigned(blockX), unsigned(blockY), unsigned(blockZ),
+                unsigned(smem), static_cast<CUstream>(stream), params)
+          : d.cuLaunchKernel(f, unsigned(gridX), unsigned(gridY),
+                             unsigned(gridZ), unsigned(blockX),
+                             unsigned(blockY), unsigned(blockZ),
+                             unsigned(smem), static_cast<CUstream>(stream),
+                             params, extra);
   if (result != CUDA_SUCCESS)
     check(result,
-          "mgpuLaunchKernel(" + functionName(f) +
-              ", grid=" + dims(gridX, gridY, gridZ) +
+          "mgpuLaunchKernel(" + name + ", grid=" + dims(gridX, gridY, gridZ) +
               " block=" + dims(blockX, blockY, blockZ) +
               " smem=" + std::to_string(smem) + ")",
-          "cuLaunchKernel");
+          cooperative ? "cuLaunchCooperativeKernel" : "cuLaunchKernel");
 }
 
 void mgpuLaunchClusterKernel(void *function, int64_t clusterX,

@@ -21,7 +21,9 @@
 //                              <ptx|cubin|fatbin>`, `module_unload`,
 //                              `get_function <name>`, `launch <name>
 //                              grid=x,y,z block=x,y,z smem=<bytes>` (+
-//                              ` cluster=x,y,z` from cuLaunchKernelEx),
+//                              ` cluster=x,y,z` from cuLaunchKernelEx,
+//                              ` cooperative` from cuLaunchCooperativeKernel,
+//                              which refuses grids of more than 132 CTAs),
 //                              `func_set_attribute <name> <attr>=<value>`,
 //                              `htod|dtoh|dtod|htoh <bytes>`, `memset <bytes>`
 //   DNN_FAKE_CUDA_FAIL=<names> comma-separated entry points (exported names,
@@ -47,6 +49,9 @@
 #define FAKE_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace {
+
+/// SMs of the fake device (an H100's).
+constexpr int kFakeSms = 132;
 
 struct FakeModule;
 
@@ -398,7 +403,7 @@ FAKE_EXPORT CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib,
   switch (attrib) {
   case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *pi = 9; break;
   case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *pi = 0; break;
-  case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: *pi = 132; break;
+  case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: *pi = kFakeSms; break;
   case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK: *pi = 1024; break;
   case CU_DEVICE_ATTRIBUTE_WARP_SIZE: *pi = 32; break;
   case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK: *pi = 48 * 1024; break;
@@ -780,6 +785,29 @@ FAKE_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX,
   if (result != CUDA_SUCCESS)
     return result;
   logLine("launch %s grid=%u,%u,%u block=%u,%u,%u smem=%u",
+          function->name.c_str(), gridDimX, gridDimY, gridDimZ, blockDimX,
+          blockDimY, blockDimZ, sharedMemBytes);
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuLaunchCooperativeKernel(
+    CUfunction f, unsigned int gridDimX, unsigned int gridDimY,
+    unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY,
+    unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream,
+    void **kernelParams) {
+  FAKE_ENTER("cuLaunchCooperativeKernel", CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES)
+  FAKE_NEED_CONTEXT()
+  FakeFunction *function = nullptr;
+  CUresult result =
+      checkLaunch(f, blockDimX, blockDimY, blockDimZ, gridDimX, gridDimY,
+                  gridDimZ, sharedMemBytes, hStream, &function);
+  if (result != CUDA_SUCCESS)
+    return result;
+  // All CTAs must be resident at once: at most one per SM of the fake
+  // device (kFakeSms) is what the tests need.
+  if (uint64_t(gridDimX) * gridDimY * gridDimZ > kFakeSms)
+    return CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE;
+  logLine("launch %s grid=%u,%u,%u block=%u,%u,%u smem=%u cooperative",
           function->name.c_str(), gridDimX, gridDimY, gridDimZ, blockDimX,
           blockDimY, blockDimZ, sharedMemBytes);
   return CUDA_SUCCESS;

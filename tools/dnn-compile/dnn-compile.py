@@ -91,6 +91,11 @@ def main() -> int:
     parser.add_argument("--tail", default="off",
                         choices=["off", "prune", "pad", "auto"],
                         help="run dnn-tail-aware-channels in this mode")
+    parser.add_argument("--rnn-level", default="auto",
+                        choices=["auto", "unfused", "hoisted", "persistent"],
+                        help="dnn-fuse-rnn level of the recurrent layers "
+                             "(auto: the fastest feasible, or the level a "
+                             "layer's dnn.rnn_fusion pins)")
     parser.add_argument("--report", default="",
                         help="dnn-predict report (JSON file, - for a table)")
     parser.add_argument("--weights", default="",
@@ -119,7 +124,7 @@ def main() -> int:
     archive = runtime_archive()
 
     options = [f"format={args.format}", f"weights-file={weights}",
-               f"tail={args.tail}"]
+               f"tail={args.tail}", f"rnn-level={args.rnn_level}"]
     if args.target:
         options.append(f"target={args.target}")
     if args.chip:

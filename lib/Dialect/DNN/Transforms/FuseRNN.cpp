@@ -68,11 +68,18 @@ struct FuseRNNPass : public dnn::impl::FuseRNNBase<FuseRNNPass> {
       r.levels =
           predictRecurrentLevels(&getContext(), *target, *params, r.shape);
       const RNNLevelCost *chosen = &fastestLevel(r.levels);
-      if (forced) {
-        chosen = &r.levels[static_cast<size_t>(*forced)];
+      // level=auto keeps a level the op already has (pinned by hand or by
+      // an earlier run); level=NAME overrides it.
+      std::optional<RNNFusionLevel> want = forced;
+      if (!want)
+        if (auto pinned =
+                op->getAttrOfType<StringAttr>(DNNDialect::kRNNFusionAttrName))
+          want = parseRNNFusionLevel(pinned.getValue());
+      if (want) {
+        chosen = &r.levels[static_cast<size_t>(*want)];
         if (!chosen->feasible) {
           op->emitError() << kPass << ": level "
-                          << stringifyRNNFusionLevel(*forced)
+                          << stringifyRNNFusionLevel(*want)
                           << " is infeasible on " << target->getName() << ": "
                           << chosen->reason;
           return WalkResult::interrupt();
