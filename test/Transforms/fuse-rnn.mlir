@@ -15,21 +15,30 @@
 
 // dnn-fuse-rnn on an H100 (predicted): a 512-hidden f32 LSTM's R (4 MB)
 // fits on chip, so the persistent kernel (one launch, a grid barrier per
-// step) wins; a 2048-hidden f32 LSTM's R (67 MB) does not fit in 132 SMs'
-// shared memory and half their registers (48 MB), so the best feasible
-// level is hoisted (one input GEMM, one fused kernel per step); unfused
-// (three kernels per step) is slowest everywhere.
+// step) wins; a 2048-hidden f32 LSTM's R (67 MB) does not fit: a CTA per
+// SM would need the R rows of 16 units (512 KiB) in its shared memory, so
+// the best feasible level is hoisted (one input GEMM, one fused kernel per
+// step); unfused (three kernels per step) is slowest everywhere. Every
+// level starts with one kernel that sets the initial state.
 
 // TABLE: layer {{.*}} unfused_us hoisted_us persist_us chosen
 // TABLE: small {{.*}}dnn.lstm 25 1 512 1 {{.*}} persistent
 // TABLE: big {{.*}}dnn.lstm 25 1 2048 1 {{.*}} infeasible hoisted
-// TABLE-NEXT: persistent: R takes 67.1 MB, more than the 48.1 MB of shared memory and half the registers of 132 SMs
+// TABLE-NEXT: persistent: a CTA's R rows (16 units x 4 gates) and the state need 520 KiB of shared memory, more than the 227 KiB of a CTA (128 CTAs on 132 SMs)
 // TABLE: gru {{.*}}dnn.gru 10 2 256 2 {{.*}} persistent
 
+// With the level, the geometry of its kernels: the input projection's GEMM
+// (dnn.input_mapping) and the kernel that multiplies by R every step
+// (dnn.mapping): persistent, 4 units (16 rows of R, 32 KiB, plus the 2 KiB
+// state) per CTA, 128 CTAs; hoisted, one warp per unit, 8 per CTA (32 rows
+// of R), 256 CTAs.
 // IR-LABEL: func.func @small
-// IR: dnn.lstm {{.*}}dnn.rnn_fusion = "persistent"
+// IR: dnn.lstm {{.*}}dnn.input_mapping = #dnn.mapping<{{.*}}ctas = 32,
+// IR-SAME: dnn.mapping = #dnn.mapping<tile_m = 1, tile_n = 16, tile_k = 512, threads = 256, smem_per_block = 34816, ctas = 128,
+// IR-SAME: dnn.rnn_fusion = "persistent"
 // IR-LABEL: func.func @big
-// IR: dnn.lstm {{.*}}dnn.rnn_fusion = "hoisted"
+// IR: dnn.lstm {{.*}}dnn.mapping = #dnn.mapping<tile_m = 1, tile_n = 32, tile_k = 32, threads = 256, ctas = 256,
+// IR-SAME: dnn.rnn_fusion = "hoisted"
 
 // REMARK: remark: {{.*}}dnn-fuse-rnn: 'small' -> persistent (predicted us: unfused {{[0-9.]+}}, hoisted {{[0-9.]+}}, persistent {{[0-9.]+}})
 // REMARK: remark: {{.*}}dnn-fuse-rnn: 'big' -> hoisted (predicted us: unfused {{[0-9.]+}}, hoisted {{[0-9.]+}}, persistent infeasible)
@@ -40,13 +49,13 @@
 // JSON: "chosen": "persistent",
 // JSON: "level": "unfused",
 // JSON-NEXT: "feasible": true,
-// JSON: "launches": 75
+// JSON: "launches": 76
 // JSON: "level": "persistent",
-// JSON: "launches": 2
+// JSON: "launches": 3
 // JSON: "name": "big",
 // JSON: "level": "persistent",
 // JSON-NEXT: "feasible": false,
-// JSON-NEXT: "reason": "R takes 67.1 MB
+// JSON-NEXT: "reason": "a CTA's R rows (16 units x 4 gates)
 
 // PREDICT: small {{ *}}dnn.lstm {{.*}} [[U:[0-9]+\.[0-9][0-9]]] {{ *}}[[H:[0-9]+\.[0-9][0-9]]] {{ *}}[[P:[0-9]+\.[0-9][0-9]]] persistent
 // PREDICT: dnn-predict:

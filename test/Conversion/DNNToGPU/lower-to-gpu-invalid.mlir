@@ -48,11 +48,47 @@ func.func @partial_broadcast(%a: tensor<2x3x4x8xf32>, %b: tensor<3x8x5xf32>) -> 
 
 // -----
 
-// Recurrent layers: dnn-fuse-rnn chooses a level, but no level has GPU
-// kernels yet.
+// Recurrent layers need the level and kernel geometry dnn-fuse-rnn records.
 func.func @lstm(%x: tensor<5x2x3xf32>, %w: tensor<1x16x3xf32>, %r: tensor<1x16x4xf32>) -> tensor<5x1x2x4xf32> {
-  // expected-error @+1 {{'dnn.lstm' op dnn-lower-to-gpu: recurrent layers have no GPU kernels yet (dnn-fuse-rnn chose 'hoisted'); they run on the CPU path (dnn-run)}}
+  // expected-error @+1 {{'dnn.lstm' op has no dnn.rnn_fusion level with its #dnn.mapping (and dnn.input_mapping): run dnn-fuse-rnn first}}
   %y, %yh, %yc = dnn.lstm %x, %w, %r {hidden_size = 4 : i64, dnn.rnn_fusion = "hoisted"}
       : (tensor<5x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  return %y : tensor<5x1x2x4xf32>
+}
+
+// -----
+
+// A hoisted step kernel runs one warp per hidden unit: tile_n (all gates
+// of the CTA's units) must be 4 x threads / 32.
+func.func @lstm_mapping(%x: tensor<5x2x3xf32>, %w: tensor<1x16x3xf32>, %r: tensor<1x16x4xf32>) -> tensor<5x1x2x4xf32> {
+  // expected-error @+1 {{'dnn.lstm' op dnn-lower-to-gpu: the #dnn.mapping is not one dnn-fuse-rnn gives (re-run it)}}
+  %y, %yh, %yc = dnn.lstm %x, %w, %r {hidden_size = 4 : i64, dnn.rnn_fusion = "hoisted",
+      dnn.input_mapping = #dnn.mapping<tile_m = 64, tile_n = 64, tile_k = 16, threads = 256, ctas = 1, ctas_per_sm = 1, waves = 0.01>,
+      dnn.mapping = #dnn.mapping<tile_m = 2, tile_n = 8, tile_k = 32, threads = 32, ctas = 4, ctas_per_sm = 1, waves = 0.03>}
+      : (tensor<5x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  return %y : tensor<5x1x2x4xf32>
+}
+
+// -----
+
+// The grid of the step kernel (4 units / 1 per CTA) must be the mapping's.
+func.func @lstm_stale(%x: tensor<5x2x3xf32>, %w: tensor<1x16x3xf32>, %r: tensor<1x16x4xf32>) -> tensor<5x1x2x4xf32> {
+  // expected-error @+1 {{'dnn.lstm' op dnn-lower-to-gpu: #dnn.mapping says 6 CTAs of 32 threads but the step kernel is 4x1 x 32 (stale mapping? re-run dnn-fuse-rnn)}}
+  %y, %yh, %yc = dnn.lstm %x, %w, %r {hidden_size = 4 : i64, dnn.rnn_fusion = "hoisted",
+      dnn.input_mapping = #dnn.mapping<tile_m = 64, tile_n = 64, tile_k = 16, threads = 256, ctas = 1, ctas_per_sm = 1, waves = 0.01>,
+      dnn.mapping = #dnn.mapping<tile_m = 2, tile_n = 4, tile_k = 32, threads = 32, ctas = 6, ctas_per_sm = 1, waves = 0.03>}
+      : (tensor<5x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  return %y : tensor<5x1x2x4xf32>
+}
+
+// -----
+
+// Sequence lengths must be constants: a function argument of i32 is not
+// one of the GPU path's tensor types.
+// expected-error @+1 {{dnn-lower-to-gpu needs static f32, f16 or bf16 tensor arguments, got 'tensor<2xi32>'}}
+func.func @gru_lens(%x: tensor<5x2x3xf32>, %w: tensor<1x12x3xf32>, %r: tensor<1x12x4xf32>, %l: tensor<2xi32>) -> tensor<5x1x2x4xf32> {
+  %y, %yh = dnn.gru %x, %w, %r lens %l {hidden_size = 4 : i64, dnn.rnn_fusion = "unfused",
+      dnn.mapping = #dnn.mapping<tile_m = 2, tile_n = 8, tile_k = 32, threads = 256, ctas = 2, ctas_per_sm = 1, waves = 0.03>}
+      : (tensor<5x2x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32>, tensor<2xi32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
   return %y : tensor<5x1x2x4xf32>
 }
