@@ -63,6 +63,8 @@ def ConvertDNNToGPU : Pass<"dnn-lower-to-gpu", "::mlir::ModuleOp"> {
     | any of these with `split_k > 1` | GEMM into a partial-sum scratch, then a reduction kernel (plus bias) |
     | `activation`, `add`, `mul`, `batch_norm`, `transpose`, `concat`, pooling, `global_avg_pool` | one thread per output element |
     | `softmax` | one thread per row along the axis |
+    | `sparse_linear`, `sparse_conv2d` | the balanced-sparse kernel (one warp per output feature) |
+    | `lstm`, `gru`, `rnn` | at their `dnn.rnn_fusion` level (`dnn-fuse-rnn`, docs/rnn.md): an initial-state kernel, then unfused: a host loop over the steps launching x_t W^T, h R^T (one warp per row) and the cell; hoisted: the input projection as one batched GEMM (`dnn.input_mapping`), then a host loop launching one fused step kernel (one warp per hidden unit, all its gates, the cell in its epilogue); persistent: the GEMM, then one kernel for all steps (R rows in shared memory, a grid barrier per step, launched cooperatively: its name starts with `dnn_coop_`) |
     | `flatten`, `reshape` | no kernel: a view of the input's buffer |
     | constants | function arguments (weights) |
 

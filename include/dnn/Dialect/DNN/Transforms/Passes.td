@@ -252,18 +252,28 @@ def FuseRNN : Pass<"dnn-fuse-rnn", "ModuleOp"> {
     For every `dnn.lstm`, `dnn.gru` and `dnn.rnn`, predicts on the module's
     `#dnn.gpu` target the three ways of running it (docs/rnn.md):
 
-    * `unfused`: per time step and direction, `x_t W^T` and `h R^T` as two
-      GEMM kernels and the cell as an element-wise kernel;
-    * `hoisted`: `x W^T` for all steps as one GEMM, then per step one kernel
-      computing `h R^T` with the cell in its epilogue;
-    * `persistent`: the hoisted GEMM, then one kernel for all steps, each
-      CTA keeping its slice of `R` on chip and a grid-wide barrier between
-      steps; infeasible when `R` does not fit in the SMs' shared memory and
-      half their registers.
+    * `unfused`: per time step (both directions in each launch), `x_t W^T`
+      and `h R^T` as two kernels (one warp per row) and the cell as an
+      element-wise kernel;
+    * `hoisted`: `x W^T` for all steps and directions as one batched GEMM,
+      then per step one kernel, one warp per hidden unit computing the `R`
+      rows of all its gates with the cell in its epilogue;
+    * `persistent`: the hoisted GEMM, then one cooperatively launched
+      kernel for all steps, each CTA (at most one per SM) keeping the `R`
+      rows of its units in shared memory, a grid-wide barrier between
+      steps; infeasible when those rows and the state do not fit in a
+      CTA's shared memory.
+
+    A GRU without `linear_before_reset` needs `r` before `(r . h) Rh^T`:
+    two kernels (hoisted) or two barriers (persistent) per step.
 
     `level=auto` (the default) records the fastest feasible level as the
-    op's `dnn.rnn_fusion` attribute; `level=NAME` forces one (a located
-    error if it is infeasible). Every layer gets a remark with all three
+    op's `dnn.rnn_fusion` attribute, or keeps the level a layer already
+    has; `level=NAME` forces one (a located error if it is infeasible).
+    With the level go the `#dnn.mapping` of the kernel that multiplies by
+    `R` every step (`dnn.mapping`) and, for hoisted and persistent, of the
+    input projection's GEMM (`dnn.input_mapping`): `dnn-lower-to-gpu`
+    builds exactly those kernels. Every layer gets a remark with all three
     predictions; `report=-` prints them as a table, `report=FILE` writes
     JSON. `dnn-predict` prices a recurrent layer at its recorded level
     (unfused without one).
