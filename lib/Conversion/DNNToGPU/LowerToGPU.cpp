@@ -320,6 +320,13 @@ LogicalResult FunctionLowering::check() {
            mapping.getTileN() % cast<RecurrentOpInterface>(op).getNumGates()))
         return op->emitOpError("dnn-lower-to-gpu: the #dnn.mapping is not "
                                "one dnn-fuse-rnn gives (re-run it)");
+      // The grid barrier needs every CTA resident at once.
+      if (level.getValue() == "persistent" && target &&
+          mapping.getCtas() > target.getSms() * mapping.getCtasPerSm())
+        return op->emitOpError("dnn-lower-to-gpu: the persistent kernel's ")
+               << mapping.getCtas() << " CTAs cannot all be resident on '"
+               << target.getName() << "' (" << target.getSms() << " SMs x "
+               << mapping.getCtasPerSm() << "); re-run dnn-fuse-rnn";
       if (level.getValue() == "hoisted" &&
           (mapping.getTileN() % cast<RecurrentOpInterface>(op).getNumGates() ||
            mapping.getTileN() / cast<RecurrentOpInterface>(op).getNumGates() !=

@@ -92,3 +92,18 @@ func.func @gru_lens(%x: tensor<5x2x3xf32>, %w: tensor<1x12x3xf32>, %r: tensor<1x
       : (tensor<5x2x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32>, tensor<2xi32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
   return %y : tensor<5x1x2x4xf32>
 }
+
+// -----
+
+// The persistent kernel's grid barrier needs all its CTAs resident: 200
+// CTAs at one per SM do not fit on 132 SMs.
+module attributes {dnn.target = #dnn.gpu<name = "h100-sxm", arch = "sm_90", sms = 132, clock_mhz = 1980, max_threads_per_sm = 2048, max_blocks_per_sm = 32, smem_per_sm = 233472, max_smem_per_block = 232448, smem_reserved_per_block = 1024, l2_bytes = 52428800, dram_gbps = 3350.0, fp32_tflops = 66.9, tc_tflops = 989.4>} {
+func.func @rnn_resident(%x: tensor<5x2x3xf32>, %w: tensor<1x200x3xf32>, %r: tensor<1x200x200xf32>) -> tensor<5x1x2x200xf32> {
+  // expected-error @+1 {{'dnn.rnn' op dnn-lower-to-gpu: the persistent kernel's 200 CTAs cannot all be resident on 'h100-sxm' (132 SMs x 1); re-run dnn-fuse-rnn}}
+  %y, %yh = dnn.rnn %x, %w, %r {hidden_size = 200 : i64, dnn.rnn_fusion = "persistent",
+      dnn.input_mapping = #dnn.mapping<tile_m = 64, tile_n = 64, tile_k = 16, threads = 256, ctas = 4, ctas_per_sm = 4, waves = 0.00757>,
+      dnn.mapping = #dnn.mapping<tile_m = 2, tile_n = 1, tile_k = 200, threads = 256, smem_per_block = 200000, ctas = 200, ctas_per_sm = 1, waves = 1.5151515>}
+      : (tensor<5x2x3xf32>, tensor<1x200x3xf32>, tensor<1x200x200xf32>) -> (tensor<5x1x2x200xf32>, tensor<1x2x200xf32>)
+  return %y : tensor<5x1x2x200xf32>
+}
+}
