@@ -125,6 +125,21 @@ struct Emitter {
     return func;
   }
 
+  /// One thread per state (direction d, batch row bi, unit j) in CTAs of
+  /// 256: the builder is left inside the guard of the grid's tail.
+  std::array<Value, 3> perState() {
+    Value block = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    Value idx = ix.add(ix.mul(block, kSimpleThreads), tid);
+    firstThread = eq(idx, ix.c(0));
+    auto inside = scf::IfOp::create(b, loc, ix.lt(idx, spec.dirs * bt * h));
+    b.setInsertionPointToStart(inside.thenBlock());
+    Value rest = ix.div(idx, h);
+    return {ix.div(rest, bt), ix.rem(rest, bt), ix.rem(idx, h)};
+  }
+  /// Set by perState: is this thread 0 of the grid?
+  Value firstThread;
+
   Value arg(Slot s) const { return args[slotIndex(s)]; }
   bool has(Slot s) const { return static_cast<bool>(arg(s)); }
   Value f32(double v) {
@@ -381,24 +396,16 @@ gpu::GPUFuncOp gpukernels::buildRecurrentInitKernel(
   Emitter e(builder, loc, spec);
   auto func = e.begin(module, name, kSimpleThreads);
   IndexBuilder &ix = e.ix;
-  Value block = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x);
-  Value tid = gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x);
-  Value idx = ix.add(ix.mul(block, kSimpleThreads), tid);
+  auto [d, bi, j] = e.perState();
   if (e.has(Slot::Counter)) {
-    auto first = scf::IfOp::create(builder, loc, e.eq(idx, ix.c(0)));
+    OpBuilder::InsertionGuard g(builder);
+    auto first = scf::IfOp::create(builder, loc, e.firstThread);
     builder.setInsertionPointToStart(first.thenBlock());
     memref::StoreOp::create(
         builder, loc,
         arith::ConstantOp::create(builder, loc, builder.getI32IntegerAttr(0)),
         e.arg(Slot::Counter), ValueRange{ix.c(0)});
-    builder.setInsertionPointAfter(first);
   }
-  int64_t total = spec.dirs * spec.batch * spec.hidden;
-  auto inside = scf::IfOp::create(builder, loc, ix.lt(idx, total));
-  builder.setInsertionPointToStart(inside.thenBlock());
-  Value j = ix.rem(idx, spec.hidden);
-  Value rest = ix.div(idx, spec.hidden);
-  Value bi = ix.rem(rest, spec.batch), d = ix.div(rest, spec.batch);
   auto initial = [&](Slot from, Slot to) {
     Value v = e.has(from) ? e.load(from, {d, bi, j}) : e.f32(0);
     e.store(v, to, {ix.c(0), d, bi, j});
@@ -406,7 +413,7 @@ gpu::GPUFuncOp gpukernels::buildRecurrentInitKernel(
   initial(Slot::H0, Slot::HBuf);
   if (e.has(Slot::CBuf))
     initial(Slot::C0, Slot::CBuf);
-  builder.setInsertionPointAfter(inside);
+  builder.setInsertionPointToEnd(&func.getBody().front());
   gpu::ReturnOp::create(builder, loc);
   return func;
 }
@@ -472,16 +479,8 @@ gpu::GPUFuncOp gpukernels::buildRecurrentCellKernel(
   Emitter e(builder, loc, spec);
   auto func = e.begin(module, name, kSimpleThreads);
   IndexBuilder &ix = e.ix;
-  Value block = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x);
-  Value tid = gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x);
-  Value idx = ix.add(ix.mul(block, kSimpleThreads), tid);
   int64_t h = spec.hidden;
-  auto inside = scf::IfOp::create(
-      builder, loc, ix.lt(idx, spec.dirs * spec.batch * h));
-  builder.setInsertionPointToStart(inside.thenBlock());
-  Value j = ix.rem(idx, h);
-  Value rest = ix.div(idx, h);
-  Value bi = ix.rem(rest, spec.batch), d = ix.div(rest, spec.batch);
+  auto [d, bi, j] = e.perState();
   auto xw = [&](int64_t g) { return e.load(Slot::XW, {d, bi, ix.add(j, g * h)}); };
   auto hr = [&](int64_t g) -> Value {
     if (phase == RecurrentPhase::Candidate && g == 2)
@@ -489,7 +488,7 @@ gpu::GPUFuncOp gpukernels::buildRecurrentCellKernel(
     return e.load(Slot::HR, {d, bi, ix.add(j, g * h)});
   };
   e.finish(phase, d, bi, j, e.step, xw, hr);
-  builder.setInsertionPointAfter(inside);
+  builder.setInsertionPointToEnd(&func.getBody().front());
   gpu::ReturnOp::create(builder, loc);
   return func;
 }
