@@ -208,6 +208,10 @@ static LogicalResult verifySpec(Location loc, StringRef name,
     return emitError(loc) << "GEMM kernel '" << name
                           << "': a convolution's batch of GEMMs must be its "
                           << "groups";
+  if (spec.f32Output && (spec.residual || spec.activation || spec.splitK > 1))
+    return emitError(loc) << "GEMM kernel '" << name
+                          << "': an f32 output takes no residual, activation "
+                             "or split-K";
   if (spec.splitK < 1)
     return emitError(loc) << "GEMM kernel '" << name
                           << "': split-k must be at least 1, got "
@@ -327,7 +331,7 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   bool split = spec.splitK > 1;
   cType = split ? MemRefType::get({spec.batch * spec.splitK, spec.m, spec.n},
                                   f32)
-                : outputType(spec, element);
+                : outputType(spec, spec.f32Output ? f32 : element);
   // A matmul operand with a batch dim is indexed by the GEMM first.
   bool batchedA = !conv && spec.batch > 1 && !spec.broadcastA;
   bool batchedB = !conv && spec.batch > 1 && !spec.broadcastB;
@@ -708,8 +712,9 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
       SmallVector<Value> at = split ? SmallVector<Value>{gridZ, r, q}
                                     : outputIndex(ix, spec, group, r, q);
       if (!split)
-        v = epilogue(builder, loc, ix, spec, element, v, bias, residual,
-                     group, q, at);
+        v = epilogue(builder, loc, ix, spec,
+                     cast<MemRefType>(c.getType()).getElementType(), v, bias,
+                     residual, group, q, at);
       memref::StoreOp::create(builder, loc, v, c, at);
     }
   };

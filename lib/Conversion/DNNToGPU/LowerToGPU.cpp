@@ -524,7 +524,8 @@ std::string specKey(const GemmKernelSpec &s) {
      << s.broadcastA << s.broadcastB << s.transposeB << s.bias << s.residual
      << " act" << (s.activation ? static_cast<int>(*s.activation) : -1) << " "
      << s.tileM << "x" << s.tileN << "x" << s.tileK << " t" << s.threads
-     << " s" << s.splitK << " " << s.elementType;
+     << " s" << s.splitK << " " << s.elementType
+     << (s.f32Output ? " c32" : "");
   if (const std::optional<ConvGeometry> &c = s.conv)
     os << " conv " << c->groups << " " << c->batch << " " << c->channels << " "
        << c->height << " " << c->width << " " << c->filters << " "
@@ -849,6 +850,7 @@ LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
     g.broadcastA = d > 1;
     g.transposeB = true;
     g.elementType = spec.element;
+    g.f32Output = true;
     g = withMapping(g, inputMapping);
     if (g.splitK != 1)
       return op->emitOpError("dnn-lower-to-gpu: the input projection's "
@@ -874,7 +876,7 @@ LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
       w = reshaped(b, loc, w, MemRefType::get({gh, g.k}, e));
     Value c = slots[static_cast<size_t>(Slot::Proj)];
     if (d == 1)
-      c = reshaped(b, loc, c, MemRefType::get({g.m, gh}, e));
+      c = reshaped(b, loc, c, MemRefType::get({g.m, gh}, b.getF32Type()));
     launch(b, loc, *gemm, {grid.gridX, grid.gridY, grid.gridZ}, grid.blockX,
            {a, w, c}, inputMapping);
   }

@@ -61,7 +61,7 @@ RecurrentKernelSpec::slotTypes(MLIRContext *ctx) const {
     if (resetBeforeLinear())
       set(Slot::HN, {d, b, h}, f32);
   } else {
-    set(Slot::Proj, {d, t_ * b, gh}, element);
+    set(Slot::Proj, {d, t_ * b, gh}, f32);
   }
   set(Slot::HBuf, {2, d, b, h}, f32);
   if (lstm)

@@ -46,7 +46,7 @@ enum class RecurrentSlot {
   Peephole, ///< D x 3*H (optional, LSTM)
   H0,       ///< D x B x H (optional)
   C0,       ///< D x B x H (optional, LSTM)
-  Proj,     ///< hoisted / persistent: D x T*B x G*H, x W^T (no bias)
+  Proj,     ///< hoisted / persistent: D x T*B x G*H f32, x W^T (no bias)
   XW,       ///< unfused: D x B x G*H f32, x_t W^T + Wb
   HR,       ///< unfused: D x B x G*H f32, h R^T + Rb
   HN,       ///< unfused GRU resetting first: D x B x H f32
@@ -79,7 +79,7 @@ struct RecurrentKernelSpec {
   bool inputForget = false, linearBeforeReset = false;
   /// The cell functions of each direction.
   SmallVector<SmallVector<RecurrentCellFunction>, 2> functions;
-  /// Of X, W, R, bias, peepholes, h0/c0, Proj and the results.
+  /// Of X, W, R, bias, peepholes, h0/c0 and the results.
   Type element;
   RNNFusionLevel level = RNNFusionLevel::Hoisted;
   bool bias = false, lens = false, h0 = false, c0 = false, peephole = false;

@@ -73,6 +73,10 @@ struct GemmKernelSpec {
   /// kernel, no bias), and a
   /// second kernel (buildSplitKReduceKernel) adds them up with the bias.
   int64_t splitK = 1;
+  /// C is f32 whatever the element type: the f32 accumulators (plus bias)
+  /// stored unrounded (the input projection of a recurrent layer, which its
+  /// step kernels add to in f32). No residual or activation with it.
+  bool f32Output = false;
 };
 
 /// K per split: ceil(k / splitK) rounded up to tile_k, so no tile_k slice
