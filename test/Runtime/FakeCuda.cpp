@@ -767,6 +767,30 @@ FAKE_EXPORT CUresult cuFuncSetAttribute(CUfunction hfunc,
   return CUDA_SUCCESS;
 }
 
+namespace {
+/// Checks and logs a cuLaunchKernel / cuLaunchCooperativeKernel launch; a
+/// cooperative grid must be resident at once: at most one CTA per SM of the
+/// fake device (kFakeSms) is what the tests need.
+CUresult logLaunch(CUfunction f, unsigned gridDimX, unsigned gridDimY,
+                   unsigned gridDimZ, unsigned blockDimX, unsigned blockDimY,
+                   unsigned blockDimZ, unsigned sharedMemBytes,
+                   CUstream hStream, bool cooperative) {
+  FakeFunction *function = nullptr;
+  CUresult result =
+      checkLaunch(f, blockDimX, blockDimY, blockDimZ, gridDimX, gridDimY,
+                  gridDimZ, sharedMemBytes, hStream, &function);
+  if (result != CUDA_SUCCESS)
+    return result;
+  if (cooperative && uint64_t(gridDimX) * gridDimY * gridDimZ > kFakeSms)
+    return CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE;
+  logLine("launch %s grid=%u,%u,%u block=%u,%u,%u smem=%u%s",
+          function->name.c_str(), gridDimX, gridDimY, gridDimZ, blockDimX,
+          blockDimY, blockDimZ, sharedMemBytes,
+          cooperative ? " cooperative" : "");
+  return CUDA_SUCCESS;
+}
+} // namespace
+
 FAKE_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX,
                                     unsigned int gridDimY,
                                     unsigned int gridDimZ,
@@ -778,16 +802,8 @@ FAKE_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX,
                                     void **extra) {
   FAKE_ENTER("cuLaunchKernel", CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES)
   FAKE_NEED_CONTEXT()
-  FakeFunction *function = nullptr;
-  CUresult result =
-      checkLaunch(f, blockDimX, blockDimY, blockDimZ, gridDimX, gridDimY,
-                  gridDimZ, sharedMemBytes, hStream, &function);
-  if (result != CUDA_SUCCESS)
-    return result;
-  logLine("launch %s grid=%u,%u,%u block=%u,%u,%u smem=%u",
-          function->name.c_str(), gridDimX, gridDimY, gridDimZ, blockDimX,
-          blockDimY, blockDimZ, sharedMemBytes);
-  return CUDA_SUCCESS;
+  return logLaunch(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
+                   blockDimZ, sharedMemBytes, hStream, /*cooperative=*/false);
 }
 
 FAKE_EXPORT CUresult cuLaunchCooperativeKernel(
@@ -797,20 +813,8 @@ FAKE_EXPORT CUresult cuLaunchCooperativeKernel(
     void **kernelParams) {
   FAKE_ENTER("cuLaunchCooperativeKernel", CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES)
   FAKE_NEED_CONTEXT()
-  FakeFunction *function = nullptr;
-  CUresult result =
-      checkLaunch(f, blockDimX, blockDimY, blockDimZ, gridDimX, gridDimY,
-                  gridDimZ, sharedMemBytes, hStream, &function);
-  if (result != CUDA_SUCCESS)
-    return result;
-  // All CTAs must be resident at once: at most one per SM of the fake
-  // device (kFakeSms) is what the tests need.
-  if (uint64_t(gridDimX) * gridDimY * gridDimZ > kFakeSms)
-    return CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE;
-  logLine("launch %s grid=%u,%u,%u block=%u,%u,%u smem=%u cooperative",
-          function->name.c_str(), gridDimX, gridDimY, gridDimZ, blockDimX,
-          blockDimY, blockDimZ, sharedMemBytes);
-  return CUDA_SUCCESS;
+  return logLaunch(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
+                   blockDimZ, sharedMemBytes, hStream, /*cooperative=*/true);
 }
 
 FAKE_EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *config,

@@ -263,37 +263,35 @@ uint16_t floatToBF16(float f) {
 
 float bf16ToFloat(uint16_t h) { return bitsFloat(uint32_t(h) << 16); }
 
+/// Element `i` of `data` read as a T (unaligned).
+template <typename T> T readAs(const unsigned char *data, size_t i) {
+  T v;
+  std::memcpy(&v, data + sizeof(T) * i, sizeof(T));
+  return v;
+}
+
+/// Stores `v` as element `i` of `data` (unaligned).
+template <typename T> void writeAs(unsigned char *data, size_t i, T v) {
+  std::memcpy(data + sizeof(T) * i, &v, sizeof(T));
+}
+
 /// Element `i` of `data` (of type `t`) as a double.
 double loadElement(const unsigned char *data, DType t, size_t i) {
   switch (t) {
-  case DType::F32: {
-    float v;
-    std::memcpy(&v, data + 4 * i, 4);
-    return v;
-  }
-  case DType::F64: {
-    double v;
-    std::memcpy(&v, data + 8 * i, 8);
-    return v;
-  }
+  case DType::F32:
+    return readAs<float>(data, i);
+  case DType::F64:
+    return readAs<double>(data, i);
   case DType::F16:
-  case DType::BF16: {
-    uint16_t v;
-    std::memcpy(&v, data + 2 * i, 2);
-    return t == DType::F16 ? halfToFloat(v) : bf16ToFloat(v);
-  }
+    return halfToFloat(readAs<uint16_t>(data, i));
+  case DType::BF16:
+    return bf16ToFloat(readAs<uint16_t>(data, i));
   case DType::I8:
-    return double(int8_t(data[i]));
-  case DType::I16: {
-    int16_t v;
-    std::memcpy(&v, data + 2 * i, 2);
-    return v;
-  }
-  case DType::I32: {
-    int32_t v;
-    std::memcpy(&v, data + 4 * i, 4);
-    return v;
-  }
+    return readAs<int8_t>(data, i);
+  case DType::I16:
+    return readAs<int16_t>(data, i);
+  case DType::I32:
+    return readAs<int32_t>(data, i);
   }
   return 0;
 }
@@ -326,32 +324,26 @@ void fillRandom(unsigned char *out, DType t, size_t count, uint64_t seed,
     float v = float(z >> 40) * (1.0f / 16777216.0f) * 2.0f - 1.0f;
     switch (t) {
     case DType::F32:
-      std::memcpy(out + 4 * i, &v, 4);
+      writeAs<float>(out, i, v);
       break;
-    case DType::F64: {
-      double d = v;
-      std::memcpy(out + 8 * i, &d, 8);
+    case DType::F64:
+      writeAs<double>(out, i, v);
       break;
-    }
     case DType::F16:
-    case DType::BF16: {
-      uint16_t h = t == DType::F16 ? floatToHalf(v) : floatToBF16(v);
-      std::memcpy(out + 2 * i, &h, 2);
+      writeAs<uint16_t>(out, i, floatToHalf(v));
       break;
-    }
+    case DType::BF16:
+      writeAs<uint16_t>(out, i, floatToBF16(v));
+      break;
     case DType::I8:
-      out[i] = (unsigned char)(z >> 56);
+      writeAs<uint8_t>(out, i, uint8_t(z >> 56));
       break;
-    case DType::I16: {
-      uint16_t h = uint16_t(z >> 48);
-      std::memcpy(out + 2 * i, &h, 2);
+    case DType::I16:
+      writeAs<uint16_t>(out, i, uint16_t(z >> 48));
       break;
-    }
-    case DType::I32: {
-      uint32_t w = uint32_t(z >> 32);
-      std::memcpy(out + 4 * i, &w, 4);
+    case DType::I32:
+      writeAs<uint32_t>(out, i, uint32_t(z >> 32));
       break;
-    }
     }
   }
 }

@@ -63,6 +63,21 @@ inline Value roundTo(OpBuilder &b, Location loc, Value v, Type type) {
   return arith::TruncFOp::create(b, loc, type, v);
 }
 
+/// The sum of the f32 `v` over the 32 lanes of a warp (xor-shuffle
+/// butterfly: every lane ends with the total). All lanes must run it.
+inline Value warpSum(OpBuilder &b, Location loc, Value v) {
+  constexpr int32_t warp = 32;
+  Value width = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(warp));
+  for (int32_t off = warp / 2; off >= 1; off /= 2) {
+    Value offset =
+        arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(off));
+    auto shuffle = gpu::ShuffleOp::create(b, loc, v, offset, width,
+                                          gpu::ShuffleMode::XOR);
+    v = arith::AddFOp::create(b, loc, v, shuffle.getShuffleResult());
+  }
+  return v;
+}
+
 /// An empty `gpu.func @name(args) kernel` at the end of `module` for CTAs
 /// of `threads` threads, with `workgroup` buffers; the builder is left at
 /// the start of its body.

@@ -184,6 +184,36 @@ bool isConstant(Operation *op) {
   return op && op->hasTrait<mlir::OpTrait::ConstantLike>();
 }
 
+using RecurrentSlots =
+    std::array<Value, static_cast<size_t>(RecurrentSlot::NumSlots)>;
+
+/// A recurrent op's operands in their kernel slots (X .. C0; null where
+/// the op has none).
+RecurrentSlots recurrentOperands(Operation *op) {
+  RecurrentSlots slots{};
+  auto set = [&](RecurrentSlot slot, Value v) {
+    slots[static_cast<size_t>(slot)] = v;
+  };
+  auto common = [&](auto concrete) {
+    set(RecurrentSlot::X, concrete.getInput());
+    set(RecurrentSlot::W, concrete.getWeight());
+    set(RecurrentSlot::R, concrete.getRecurrence());
+    set(RecurrentSlot::Bias, concrete.getBias());
+    set(RecurrentSlot::Lens, concrete.getSequenceLens());
+    set(RecurrentSlot::H0, concrete.getInitialH());
+  };
+  if (auto lstm = dyn_cast<LSTMOp>(op)) {
+    common(lstm);
+    set(RecurrentSlot::C0, lstm.getInitialC());
+    set(RecurrentSlot::Peephole, lstm.getPeephole());
+  } else if (auto gru = dyn_cast<GRUOp>(op)) {
+    common(gru);
+  } else {
+    common(cast<RNNOp>(op));
+  }
+  return slots;
+}
+
 /// The kernel spec of a recurrent op at its dnn.rnn_fusion level, with the
 /// geometry of its dnn.mapping (check() made sure both are there).
 RecurrentKernelSpec recurrentSpec(RecurrentOpInterface rec) {
@@ -202,11 +232,8 @@ RecurrentKernelSpec recurrentSpec(RecurrentOpInterface rec) {
       op->getAttrOfType<StringAttr>("direction").getValue() == "reverse";
   if (auto clip = op->getAttrOfType<FloatAttr>("clip"))
     spec.clip = clip.getValueAsDouble();
-  if (auto lstm = dyn_cast<LSTMOp>(op)) {
+  if (auto lstm = dyn_cast<LSTMOp>(op))
     spec.inputForget = lstm.getInputForget();
-    spec.c0 = static_cast<bool>(lstm.getInitialC());
-    spec.peephole = static_cast<bool>(lstm.getPeephole());
-  }
   if (auto gru = dyn_cast<GRUOp>(op))
     spec.linearBeforeReset = gru.getLinearBeforeReset();
   for (int64_t d = 0; d < spec.dirs; ++d)
@@ -216,23 +243,20 @@ RecurrentKernelSpec recurrentSpec(RecurrentOpInterface rec) {
   spec.level = *parseRNNFusionLevel(
       op->getAttrOfType<StringAttr>(DNNDialect::kRNNFusionAttrName)
           .getValue());
-  auto optional = [&](auto concrete) {
-    spec.bias = static_cast<bool>(concrete.getBias());
-    spec.lens = static_cast<bool>(concrete.getSequenceLens());
-    spec.h0 = static_cast<bool>(concrete.getInitialH());
+  RecurrentSlots operands = recurrentOperands(op);
+  auto has = [&](RecurrentSlot slot) {
+    return static_cast<bool>(operands[static_cast<size_t>(slot)]);
   };
-  if (auto lstm = dyn_cast<LSTMOp>(op))
-    optional(lstm);
-  else if (auto gru = dyn_cast<GRUOp>(op))
-    optional(gru);
-  else
-    optional(cast<RNNOp>(op));
+  spec.bias = has(RecurrentSlot::Bias);
+  spec.lens = has(RecurrentSlot::Lens);
+  spec.h0 = has(RecurrentSlot::H0);
+  spec.c0 = has(RecurrentSlot::C0);
+  spec.peephole = has(RecurrentSlot::Peephole);
+  // Hoisted: one warp per unit, so tile_n = G * warps (check()).
   auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
   spec.warps = mapping.getThreads() / 32;
   if (spec.level == RNNFusionLevel::Persistent)
     spec.units = mapping.getTileN() / spec.gates;
-  else if (spec.level == RNNFusionLevel::Hoisted)
-    spec.warps = mapping.getTileN() / spec.gates;
   return spec;
 }
 
@@ -304,7 +328,7 @@ LogicalResult FunctionLowering::check() {
                << type;
     }
     // dnn-fuse-rnn decides the level and the kernels' geometry.
-    if (isa<RecurrentOpInterface>(op)) {
+    if (auto rec = dyn_cast<RecurrentOpInterface>(op)) {
       auto level =
           op->getAttrOfType<StringAttr>(DNNDialect::kRNNFusionAttrName);
       auto mapping =
@@ -315,9 +339,14 @@ LogicalResult FunctionLowering::check() {
         return op->emitOpError("has no dnn.rnn_fusion level with its "
                                "#dnn.mapping (and dnn.input_mapping): run "
                                "dnn-fuse-rnn first");
-      if (mapping.getThreads() % 32 != 0 ||
-          (level.getValue() == "persistent" &&
-           mapping.getTileN() % cast<RecurrentOpInterface>(op).getNumGates()))
+      // tile_n is G x units per CTA (persistent) or G x warps (hoisted: one
+      // warp per unit).
+      int64_t gates = rec.getNumGates(), warps = mapping.getThreads() / 32;
+      bool unitsPerCta = level.getValue() == "unfused" ||
+                         mapping.getTileN() % gates == 0;
+      bool warpPerUnit = level.getValue() != "hoisted" ||
+                         mapping.getTileN() / gates == warps;
+      if (mapping.getThreads() % 32 != 0 || !unitsPerCta || !warpPerUnit)
         return op->emitOpError("dnn-lower-to-gpu: the #dnn.mapping is not "
                                "one dnn-fuse-rnn gives (re-run it)");
       // The grid barrier needs every CTA resident at once.
@@ -327,12 +356,6 @@ LogicalResult FunctionLowering::check() {
                << mapping.getCtas() << " CTAs cannot all be resident on '"
                << target.getName() << "' (" << target.getSms() << " SMs x "
                << mapping.getCtasPerSm() << "); re-run dnn-fuse-rnn";
-      if (level.getValue() == "hoisted" &&
-          (mapping.getTileN() % cast<RecurrentOpInterface>(op).getNumGates() ||
-           mapping.getTileN() / cast<RecurrentOpInterface>(op).getNumGates() !=
-               mapping.getThreads() / 32))
-        return op->emitOpError("dnn-lower-to-gpu: the #dnn.mapping is not "
-                               "one dnn-fuse-rnn gives (re-run it)");
     }
     // The tensor-core GEMM issues mma.sync.m16n8k16 (sm_80 and newer).
     if (preAmpere && isa<GemmOpInterface>(op) &&
@@ -765,38 +788,17 @@ LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
   auto mapping = op->getAttrOfType<MappingAttr>(DNNDialect::kMappingAttrName);
   using Slot = RecurrentSlot;
   auto types = spec.slotTypes(ctx);
-  std::array<Value, static_cast<size_t>(Slot::NumSlots)> slots{};
+  RecurrentSlots slots = recurrentOperands(op);
+  for (Value &v : slots)
+    if (v)
+      v = buffer(v);
   auto set = [&](Slot slot, Value v) { slots[static_cast<size_t>(slot)] = v; };
-  set(Slot::X, buffer(op->getOperand(0)));
-  set(Slot::W, buffer(op->getOperand(1)));
-  set(Slot::R, buffer(op->getOperand(2)));
-  auto optional = [&](auto concrete) {
-    if (Value bias = concrete.getBias())
-      set(Slot::Bias, buffer(bias));
-    if (Value lens = concrete.getSequenceLens())
-      set(Slot::Lens, buffer(lens));
-    if (Value h0 = concrete.getInitialH())
-      set(Slot::H0, buffer(h0));
-  };
-  if (auto lstm = dyn_cast<LSTMOp>(op)) {
-    optional(lstm);
-    if (Value c0 = lstm.getInitialC())
-      set(Slot::C0, buffer(c0));
-    if (Value p = lstm.getPeephole())
-      set(Slot::Peephole, buffer(p));
-  } else if (auto gru = dyn_cast<GRUOp>(op)) {
-    optional(gru);
-  } else {
-    optional(cast<RNNOp>(op));
-  }
   set(Slot::Y, resultBuffer(b, op, 0));
   set(Slot::Yh, resultBuffer(b, op, 1));
   if (spec.cell == RecurrentKernelSpec::Cell::LSTM)
     set(Slot::Yc, resultBuffer(b, op, 2));
-  auto [scratch, bytes] = recurrentScratch(spec, ctx);
-  (void)bytes;
   int64_t base = scratchOffsets.lookup(op);
-  for (auto [slot, offset] : scratch)
+  for (auto [slot, offset] : recurrentScratch(spec, ctx).first)
     set(slot, workspaceView(b, loc, base + offset,
                             cast<MemRefType>(types[static_cast<size_t>(slot)])));
   for (auto [i, type] : llvm::enumerate(types))
@@ -827,14 +829,19 @@ LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
   int64_t d = spec.dirs, h = spec.hidden, gh = spec.gates * h;
   int64_t threads = spec.warps * 32;
 
-  FailureOr<gpu::GPUFuncOp> init =
-      kernel(key + " init", hint + "_init", [&](StringRef name) {
-        return buildRecurrentInitKernel(kernelBuilder, loc, kernels, name,
-                                        spec);
-      });
-  if (failed(init))
-    return failure();
-  launch(b, loc, *init, {simpleGrid(d * spec.batch * h), 1, 1},
+  // The layer's kernel `what` (cached; the recurrent builders cannot fail).
+  auto cached = [&](StringRef what, StringRef name,
+                    function_ref<gpu::GPUFuncOp(StringRef)> build) {
+    return *kernel(key + " " + what.str(), name,
+                   [&](StringRef n) -> FailureOr<gpu::GPUFuncOp> {
+                     return build(n);
+                   });
+  };
+
+  gpu::GPUFuncOp init = cached("init", hint + "_init", [&](StringRef name) {
+    return buildRecurrentInitKernel(kernelBuilder, loc, kernels, name, spec);
+  });
+  launch(b, loc, init, {simpleGrid(d * spec.batch * h), 1, 1},
          kSimpleThreads, args(zero));
 
   // The input projection of every step and direction: one batched GEMM,
@@ -882,21 +889,18 @@ LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
   }
 
   if (spec.level == RNNFusionLevel::Persistent) {
-    FailureOr<gpu::GPUFuncOp> fn = kernel(
-        key + " persistent",
-        std::string(DNN_COOPERATIVE_KERNEL_PREFIX) + hint,
+    gpu::GPUFuncOp fn = cached(
+        "persistent", std::string(DNN_COOPERATIVE_KERNEL_PREFIX) + hint,
         [&](StringRef name) {
           return buildRecurrentPersistentKernel(kernelBuilder, loc, kernels,
                                                 name, spec);
         });
-    if (failed(fn))
-      return failure();
     int64_t ctas = getRecurrentStepCtas(spec);
     if (ctas * d != mapping.getCtas())
       return op->emitOpError("dnn-lower-to-gpu: #dnn.mapping says ")
              << mapping.getCtas() << " CTAs but its units give "
              << ctas * d << " (stale mapping? re-run dnn-fuse-rnn)";
-    launch(b, loc, *fn, {ctas, d, 1}, threads, args(zero), mapping,
+    launch(b, loc, fn, {ctas, d, 1}, threads, args(zero), mapping,
            spec.persistentSmemBytes());
     return success();
   }
@@ -909,42 +913,33 @@ LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
     int64_t block;
   };
   SmallVector<StepKernel> perStep;
-  auto add = [&](StringRef what,
-                 function_ref<gpu::GPUFuncOp(StringRef)> build,
-                 std::array<int64_t, 3> grid, int64_t block) -> LogicalResult {
-    FailureOr<gpu::GPUFuncOp> fn =
-        kernel(key + " " + what.str(), hint + "_" + what.str(),
-               [&](StringRef name) -> FailureOr<gpu::GPUFuncOp> {
-                 return build(name);
-               });
-    if (failed(fn))
-      return failure();
-    perStep.push_back({*fn, grid, block});
-    return success();
+  auto add = [&](StringRef what, std::array<int64_t, 3> grid, int64_t block,
+                 function_ref<gpu::GPUFuncOp(StringRef)> build) {
+    perStep.push_back({cached(what, hint + "_" + what.str(), build), grid,
+                       block});
   };
   auto rows = [&](int64_t n) {
     return std::array<int64_t, 3>{llvm::divideCeilSigned(n, spec.warps), d, 1};
   };
   std::array<int64_t, 3> cells = {simpleGrid(d * spec.batch * h), 1, 1};
   bool reset = spec.resetBeforeLinear();
-  LogicalResult ok = success();
   auto gemv = [&](StringRef what, RecurrentGemv kind, int64_t n) {
-    ok = failed(ok) ? ok : add(what, [&](StringRef name) {
+    add(what, rows(n), threads, [&](StringRef name) {
       return buildRecurrentGemvKernel(kernelBuilder, loc, kernels, name, spec,
                                       kind);
-    }, rows(n), threads);
+    });
   };
   auto cell = [&](StringRef what, RecurrentPhase phase) {
-    ok = failed(ok) ? ok : add(what, [&](StringRef name) {
+    add(what, cells, kSimpleThreads, [&](StringRef name) {
       return buildRecurrentCellKernel(kernelBuilder, loc, kernels, name, spec,
                                       phase);
-    }, cells, kSimpleThreads);
+    });
   };
   auto step = [&](StringRef what, RecurrentPhase phase) {
-    ok = failed(ok) ? ok : add(what, [&](StringRef name) {
+    add(what, rows(h), threads, [&](StringRef name) {
       return buildRecurrentStepKernel(kernelBuilder, loc, kernels, name, spec,
                                       phase);
-    }, rows(h), threads);
+    });
   };
   if (spec.level == RNNFusionLevel::Unfused) {
     gemv("xw", RecurrentGemv::Input, gh);
@@ -962,8 +957,6 @@ LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
   } else {
     step("step", RecurrentPhase::Full);
   }
-  if (failed(ok))
-    return failure();
   // The mapping describes the kernel that multiplies by R every step.
   const StepKernel &priced = spec.level == RNNFusionLevel::Unfused
                                  ? perStep[1]

@@ -140,6 +140,19 @@ struct Emitter {
   /// Set by perState: is this thread 0 of the grid?
   Value firstThread;
 
+  /// One warp per row of `rows` (warps of a CTA along x, the direction
+  /// along y): {direction, row, lane}, the builder left inside the guard
+  /// of the last CTA's extra warps (uniform per warp, as warpSum needs).
+  std::array<Value, 3> perWarpRow(int64_t rows) {
+    Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    Value blockX = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    Value d = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+    Value row = ix.add(ix.mul(blockX, spec.warps), ix.div(tid, kWarp));
+    auto inside = scf::IfOp::create(b, loc, ix.lt(row, rows));
+    b.setInsertionPointToStart(inside.thenBlock());
+    return {d, row, ix.rem(tid, kWarp)};
+  }
+
   Value arg(Slot s) const { return args[slotIndex(s)]; }
   bool has(Slot s) const { return static_cast<bool>(arg(s)); }
   Value f32(double v) {
@@ -226,20 +239,16 @@ struct Emitter {
     switch (spec.cell) {
     case Cell::LSTM: {
       cPrev = load(Slot::CBuf, {cur, d, bi, j});
-      auto peep = [&](int64_t k, Value cv) -> Value {
-        if (!has(Slot::Peephole))
-          return f32(0);
-        return mul(load(Slot::Peephole, {d, ix.add(j, k * h)}), cv);
-      };
-      // Gates i, o, f, c; peepholes i, o, f.
-      Value i = activate(0, add(add(xw(0), hr(0)), peep(0, cPrev)), d);
-      Value f = spec.inputForget
-                    ? sub(f32(1), i)
-                    : activate(0, add(add(xw(2), hr(2)), peep(2, cPrev)), d);
-      Value g = activate(1, add(xw(3), hr(3)), d);
-      cNew = add(mul(f, cPrev), mul(i, g));
-      Value o = activate(0, add(add(xw(1), hr(1)), peep(1, cNew)), d);
-      hNew = mul(o, activate(2, cNew, d, /*noClip=*/true));
+      std::tie(hNew, cNew) = buildLSTMCell(
+          b, loc, cPrev, spec.inputForget, xw, hr,
+          [&](int64_t k, Value cv) -> Value {
+            if (!has(Slot::Peephole))
+              return f32(0);
+            return mul(load(Slot::Peephole, {d, ix.add(j, k * h)}), cv);
+          },
+          [&](int64_t which, Value x, bool clipped) {
+            return activate(which, x, d, /*noClip=*/!clipped);
+          });
       break;
     }
     case Cell::GRU: {
@@ -304,15 +313,8 @@ struct Emitter {
       scf::YieldOp::create(b, loc, acc);
     }
     SmallVector<Value> sums(loop.getResults());
-    Value width = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(kWarp));
     for (Value &sum : sums)
-      for (int64_t off = kWarp / 2; off >= 1; off /= 2) {
-        Value offset = arith::ConstantOp::create(
-            b, loc, b.getI32IntegerAttr(static_cast<int32_t>(off)));
-        auto shuffle = gpu::ShuffleOp::create(b, loc, sum, offset, width,
-                                              gpu::ShuffleMode::XOR);
-        sum = add(sum, shuffle.getShuffleResult());
-      }
+      sum = warpSum(b, loc, sum);
     return sums;
   }
 
@@ -380,13 +382,6 @@ struct Emitter {
   }
 };
 
-/// gpu.thread_id x / 32 and % 32.
-std::pair<Value, Value> warpAndLane(OpBuilder &b, Location loc,
-                                    IndexBuilder &ix) {
-  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  return {ix.div(tid, kWarp), ix.rem(tid, kWarp)};
-}
-
 } // namespace
 
 gpu::GPUFuncOp gpukernels::buildRecurrentInitKernel(
@@ -425,15 +420,10 @@ gpu::GPUFuncOp gpukernels::buildRecurrentGemvKernel(
   Emitter e(builder, loc, spec);
   auto func = e.begin(module, name, spec.warps * kWarp);
   IndexBuilder &ix = e.ix;
-  auto [warp, lane] = warpAndLane(builder, loc, ix);
   int64_t h = spec.hidden, gh = spec.gates * h;
-  int64_t rows = what == RecurrentGemv::Candidate ? h : gh;
   int64_t k = what == RecurrentGemv::Input ? spec.input : h;
-  Value blockX = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x);
-  Value d = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::y);
-  Value n = ix.add(ix.mul(blockX, spec.warps), warp);
-  auto inside = scf::IfOp::create(builder, loc, ix.lt(n, rows));
-  builder.setInsertionPointToStart(inside.thenBlock());
+  auto [d, n, lane] =
+      e.perWarpRow(what == RecurrentGemv::Candidate ? h : gh);
   // Row of W / R and where the bias and the result are.
   Value row = what == RecurrentGemv::Candidate ? ix.add(n, 2 * h) : n;
   Slot matrix = what == RecurrentGemv::Input ? Slot::W : Slot::R;
@@ -467,7 +457,7 @@ gpu::GPUFuncOp gpukernels::buildRecurrentGemvKernel(
   Value bias = e.biasAt(d, row, biasOffset);
   for (int64_t c = 0; c < chunk; ++c)
     e.store(e.add(sums[c], bias), out, {d, ix.add(b0, c), n});
-  builder.setInsertionPointAfter(inside);
+  builder.setInsertionPointToEnd(&func.getBody().front());
   gpu::ReturnOp::create(builder, loc);
   return func;
 }
@@ -500,12 +490,7 @@ gpu::GPUFuncOp gpukernels::buildRecurrentStepKernel(
   Emitter e(builder, loc, spec);
   auto func = e.begin(module, name, spec.warps * kWarp);
   IndexBuilder &ix = e.ix;
-  auto [warp, lane] = warpAndLane(builder, loc, ix);
-  Value blockX = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x);
-  Value d = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::y);
-  Value j = ix.add(ix.mul(blockX, spec.warps), warp);
-  auto inside = scf::IfOp::create(builder, loc, ix.lt(j, spec.hidden));
-  builder.setInsertionPointToStart(inside.thenBlock());
+  auto [d, j, lane] = e.perWarpRow(spec.hidden);
   SmallVector<int64_t> gates = e.phaseGates(phase);
   Value s = e.step;
   Value cur = e.current(s);
@@ -519,7 +504,7 @@ gpu::GPUFuncOp gpukernels::buildRecurrentStepKernel(
                    ? e.load(Slot::RH, {d, bi, k})
                    : e.load(Slot::HBuf, {cur, d, bi, k});
       });
-  builder.setInsertionPointAfter(inside);
+  builder.setInsertionPointToEnd(&func.getBody().front());
   gpu::ReturnOp::create(builder, loc);
   return func;
 }
@@ -617,10 +602,8 @@ gpu::GPUFuncOp gpukernels::buildRecurrentPersistentKernel(
     Value j = ix.add(j0, unit);
     auto in = scf::IfOp::create(builder, loc, ix.lt(j, h));
     builder.setInsertionPointToStart(in.thenBlock());
-    Value row = arith::AddIOp::create(
-        builder, loc, j, arith::MulIOp::create(builder, loc, gate, ix.c(h)));
     Value w = memref::LoadOp::create(builder, loc, e.arg(Slot::R),
-                                     ValueRange{d, row, k});
+                                     ValueRange{d, ix.add(j, ix.mul(gate, h)), k});
     memref::StoreOp::create(builder, loc, w, rs, ValueRange{i});
   }
 

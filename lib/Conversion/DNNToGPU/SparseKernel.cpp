@@ -279,17 +279,8 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
 
   // Warp sum (butterfly), then lane 0 writes the batch rows in range.
   SmallVector<Value> sums(chunkLoop.getResults());
-  Value width = arith::ConstantOp::create(builder, loc,
-                                          builder.getI32IntegerAttr(kWarp));
-  for (int64_t t = 0; t < tb; ++t)
-    for (int64_t d = kWarp / 2; d >= 1; d /= 2) {
-      Value offset = arith::ConstantOp::create(
-          builder, loc, builder.getI32IntegerAttr(static_cast<int32_t>(d)));
-      auto shuffle = gpu::ShuffleOp::create(builder, loc, sums[t], offset,
-                                            width, gpu::ShuffleMode::XOR);
-      sums[t] = arith::AddFOp::create(builder, loc, sums[t],
-                                      shuffle.getShuffleResult());
-    }
+  for (Value &sum : sums)
+    sum = warpSum(builder, loc, sum);
   Value writer = ix.both(rowInside, arith::CmpIOp::create(
                                         builder, loc, arith::CmpIPredicate::eq,
                                         lane, ix.c(0)));

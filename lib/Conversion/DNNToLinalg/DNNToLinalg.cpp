@@ -341,6 +341,29 @@ Value dnn::buildRecurrentCellFunction(OpBuilder &b, Location loc,
   return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
 }
 
+std::pair<Value, Value> dnn::buildLSTMCell(
+    OpBuilder &b, Location loc, Value c, bool inputForget,
+    function_ref<Value(int64_t)> xw, function_ref<Value(int64_t)> hr,
+    function_ref<Value(int64_t, Value)> peep,
+    function_ref<Value(int64_t, Value, bool)> act) {
+  auto add = [&](Value x, Value y) {
+    return arith::AddFOp::create(b, loc, x, y).getResult();
+  };
+  auto mul = [&](Value x, Value y) {
+    return arith::MulFOp::create(b, loc, x, y).getResult();
+  };
+  Value i = act(0, add(add(xw(0), hr(0)), peep(0, c)), true);
+  Value f = inputForget
+                ? arith::SubFOp::create(b, loc,
+                                        floatConst(b, loc, c.getType(), 1), i)
+                      .getResult()
+                : act(0, add(add(xw(2), hr(2)), peep(2, c)), true);
+  Value g = act(1, add(xw(3), hr(3)), true);
+  Value cn = add(mul(f, c), mul(i, g));
+  Value o = act(0, add(add(xw(1), hr(1)), peep(1, cn)), true);
+  return {mul(o, act(2, cn, false)), cn};
+}
+
 /// The functions of direction `d` of `op` (ONNX defaults filled in).
 SmallVector<RecurrentCellFunction>
 dnn::getRecurrentCellFunctions(RecurrentOpInterface op, int64_t d) {
@@ -894,24 +917,20 @@ struct RecurrentLowering : DNNPattern<OpTy> {
               b, loc, TypeRange{empty.getType(), empty.getType()}, ins,
               ValueRange{empty, empty}, maps, {kPar, kPar}, "", "",
               [&](OpBuilder &nb, Location l, ValueRange a) {
-                Value c = a[0];
-                auto peep = [&](int k, Value cv) -> Value {
-                  return pd ? mulf(nb, l, a[9 + k], cv)
-                            : floatConst(nb, l, acc, 0);
-                };
                 // a[1 + g] = x W^T + Wb, a[5 + g] = h R^T + Rb of gate g.
-                Value i = fn(nb, l, 0,
-                             addf(nb, l, addf(nb, l, a[1], a[5]), peep(0, c)));
-                Value f =
-                    inputForget
-                        ? subf(nb, l, floatConst(nb, l, acc, 1), i)
-                        : fn(nb, l, 0,
-                             addf(nb, l, addf(nb, l, a[3], a[7]), peep(2, c)));
-                Value g = fn(nb, l, 1, addf(nb, l, a[4], a[8]));
-                Value cn = addf(nb, l, mulf(nb, l, f, c), mulf(nb, l, i, g));
-                Value o = fn(nb, l, 0,
-                             addf(nb, l, addf(nb, l, a[2], a[6]), peep(1, cn)));
-                Value hn = mulf(nb, l, o, buildRecurrentCellFunction(nb, l, fs[2], cn));
+                auto [hn, cn] = buildLSTMCell(
+                    nb, l, a[0], inputForget,
+                    [&](int64_t g) { return a[1 + g]; },
+                    [&](int64_t g) { return a[5 + g]; },
+                    [&](int64_t k, Value cv) -> Value {
+                      return pd ? mulf(nb, l, a[9 + k], cv)
+                                : floatConst(nb, l, acc, 0);
+                    },
+                    [&](int64_t which, Value x, bool clipped) {
+                      return clipped ? fn(nb, l, which, x)
+                                     : buildRecurrentCellFunction(
+                                           nb, l, fs[which], x);
+                    });
                 linalg::YieldOp::create(nb, l, ValueRange{hn, cn});
               });
           hNext = cell.getResult(0);

@@ -48,6 +48,18 @@ getRecurrentCellFunctions(RecurrentOpInterface op, int64_t direction);
 Value buildRecurrentCellFunction(OpBuilder &b, Location loc,
                                  const RecurrentCellFunction &f, Value x);
 
+/// The LSTM cell on float scalars (ONNX gate order i, o, f, c), shared by
+/// the CPU lowering and the GPU kernels: `xw(g)` and `hr(g)` give gate g's
+/// x W^T + Wb and h R^T + Rb, `peep(k, c)` the peephole term Pk . c (k = 0,
+/// 1, 2 for i, o, f; zero without peepholes), `act(which, x, clip)` the
+/// cell function `which` (f, g, h) of x, clipped first if `clip`. Returns
+/// {h', c'} from the previous cell state `c`.
+std::pair<Value, Value>
+buildLSTMCell(OpBuilder &b, Location loc, Value c, bool inputForget,
+              function_ref<Value(int64_t)> xw, function_ref<Value(int64_t)> hr,
+              function_ref<Value(int64_t, Value)> peep,
+              function_ref<Value(int64_t, Value, bool)> act);
+
 /// Adds one pattern per dnn op that rewrites it into linalg/tensor/arith/math
 /// ops on tensors.
 void populateDNNToLinalgPatterns(RewritePatternSet &patterns);
