@@ -71,12 +71,13 @@ def layer_module(op: str, hidden: int, steps: int, batch: int,
 
 def feasible_levels(dnn_opt: str, module: pathlib.Path) -> list[str]:
     """The levels dnn-fuse-rnn's model finds feasible on an H100."""
-    proc = run_tool([dnn_opt, module, "--dnn-attach-target=gpu=h100",
-                     "--dnn-fuse-rnn=report=-", "-o", "/dev/null"],
-                    "dnn-fuse-rnn")
-    row = proc.stdout.splitlines()[1].split()
-    # layer op T B H D unfused_us hoisted_us persist_us chosen
-    return [lvl for lvl, us in zip(LEVELS, row[6:9]) if us != "infeasible"]
+    report = module.with_suffix(".levels.json")
+    run_tool([dnn_opt, module, "--dnn-attach-target=gpu=h100",
+              f"--dnn-fuse-rnn=report={report}", "-o", "/dev/null"],
+             "dnn-fuse-rnn")
+    layer = json.loads(report.read_text())["layers"][0]
+    report.unlink()
+    return [lvl["level"] for lvl in layer["levels"] if lvl["feasible"]]
 
 
 def prepare(args) -> int:

@@ -502,6 +502,31 @@ struct LinearLowering : DNNPattern<LinearOp> {
 
 //--- sparse_linear ------------------------------------------------------===//
 
+/// One entry of a balanced-sparse direct loop: `args` = (value, offset,
+/// accumulator) of an entry in bank `bankIndex`, which is column c =
+/// bankIndex * bank + offset (offsets are unsigned: an i8 holds 0..255) of
+/// the implicit GEMM; `gather(c)` reads x at column c (clamped to K - 1),
+/// and x is 0 past K. Returns accumulator + value * x in `acc`.
+Value sparseEntryProduct(OpBuilder &b, Location l, ValueRange args,
+                         Value bankIndex, int64_t bank, int64_t k, Type et,
+                         Type acc, function_ref<Value(Value column)> gather) {
+  Value offset =
+      arith::IndexCastUIOp::create(b, l, b.getIndexType(), args[1]);
+  Value column = arith::AddIOp::create(
+      b, l,
+      arith::MulIOp::create(b, l, bankIndex,
+                            arith::ConstantIndexOp::create(b, l, bank)),
+      offset);
+  Value last = arith::ConstantIndexOp::create(b, l, k - 1);
+  Value inside =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::ule, column, last);
+  Value x = gather(arith::MinUIOp::create(b, l, column, last));
+  x = arith::SelectOp::create(b, l, inside, x, floatConst(b, l, et, 0));
+  Value w = castFloat(b, l, args[0], acc);
+  return arith::AddFOp::create(
+      b, l, args[2], arith::MulFOp::create(b, l, w, castFloat(b, l, x, acc)));
+}
+
 /// The direct loop of the balanced layout: for every (m, n) the sum over
 /// banks b and entries j of values[n, b, j] * x[m, b * bank + indices[n, b,
 /// j]] (x read as 0 past column K - 1), added to the bias. No dense weight
@@ -533,27 +558,12 @@ struct SparseLinearLowering : DNNPattern<SparseLinearOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value row = linalg::IndexOp::create(b, l, 0);
           Value bankIndex = linalg::IndexOp::create(b, l, 2);
-          // Offsets are unsigned (an i8 holds 0..255).
-          Value offset = arith::IndexCastUIOp::create(b, l, b.getIndexType(),
-                                                      args[1]);
-          Value column = arith::AddIOp::create(
-              b, l,
-              arith::MulIOp::create(
-                  b, l, bankIndex,
-                  arith::ConstantIndexOp::create(b, l, bank)),
-              offset);
-          Value last = arith::ConstantIndexOp::create(b, l, k - 1);
-          Value inside = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::ule, column, last);
-          Value clamped = arith::MinUIOp::create(b, l, column, last);
-          Value x = tensor::ExtractOp::create(b, l, input,
-                                              ValueRange{row, clamped});
-          x = arith::SelectOp::create(b, l, inside, x,
-                                      floatConst(b, l, et, 0));
-          Value w = castFloat(b, l, args[0], acc);
-          return arith::AddFOp::create(
-              b, l, args[2],
-              arith::MulFOp::create(b, l, w, castFloat(b, l, x, acc)));
+          return sparseEntryProduct(
+              b, l, args, bankIndex, bank, k, et, acc, [&](Value column) {
+                return tensor::ExtractOp::create(b, l, input,
+                                                 ValueRange{row, column})
+                    .getResult();
+              });
         });
     Value rounded = roundTo(rewriter, loc, product, et);
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, rounded, resultType));
@@ -608,27 +618,18 @@ struct SparseConv2DLowering : DNNPattern<SparseConv2DOp> {
           Value p = linalg::IndexOp::create(b, l, 2);
           Value q = linalg::IndexOp::create(b, l, 3);
           Value bankIndex = linalg::IndexOp::create(b, l, 4);
-          // Offsets are unsigned (an i8 holds 0..255).
-          Value offset = arith::IndexCastUIOp::create(b, l, b.getIndexType(),
-                                                      args[1]);
-          Value column = add(mul(bankIndex, bank), offset);
-          Value inside = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::ule, column, c(k - 1));
-          column = arith::MinUIOp::create(b, l, column, c(k - 1));
-          Value channel = arith::DivUIOp::create(b, l, column, c(window));
-          Value tap = arith::RemUIOp::create(b, l, column, c(window));
-          Value kh = arith::DivUIOp::create(b, l, tap, c(kernel[1]));
-          Value kw = arith::RemUIOp::create(b, l, tap, c(kernel[1]));
-          Value h = add(mul(p, strides[0]), mul(kh, dilation[0]));
-          Value w = add(mul(q, strides[1]), mul(kw, dilation[1]));
-          Value x = tensor::ExtractOp::create(
-              b, l, input, ValueRange{image, channel, h, w});
-          x = arith::SelectOp::create(b, l, inside, x,
-                                      floatConst(b, l, et, 0));
-          Value weight = castFloat(b, l, args[0], acc);
-          return arith::AddFOp::create(
-              b, l, args[2],
-              arith::MulFOp::create(b, l, weight, castFloat(b, l, x, acc)));
+          return sparseEntryProduct(
+              b, l, args, bankIndex, bank, k, et, acc, [&](Value column) {
+                Value channel = arith::DivUIOp::create(b, l, column, c(window));
+                Value tap = arith::RemUIOp::create(b, l, column, c(window));
+                Value kh = arith::DivUIOp::create(b, l, tap, c(kernel[1]));
+                Value kw = arith::RemUIOp::create(b, l, tap, c(kernel[1]));
+                Value h = add(mul(p, strides[0]), mul(kh, dilation[0]));
+                Value w = add(mul(q, strides[1]), mul(kw, dilation[1]));
+                return tensor::ExtractOp::create(
+                           b, l, input, ValueRange{image, channel, h, w})
+                    .getResult();
+              });
         });
     rewriter.replaceOp(op, roundTo(rewriter, loc, product, et));
     return success();
