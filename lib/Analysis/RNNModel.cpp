@@ -144,11 +144,14 @@ RecurrentGeometry dnn::getRecurrentGeometry(GPUTargetAttr target,
   int64_t perDirection = std::max<int64_t>(1, sms / d);
   g.units = llvm::divideCeilSigned(h, perDirection);
   g.persistentCtas = llvm::divideCeilSigned(h, g.units) * d;
-  g.persistentSmem =
-      static_cast<int64_t>(llvm::alignTo(g.units * s.gates * h * s.elementBytes,
-                                         16)) +
-      s.batch * h * 4;
+  g.persistentSmem = getPersistentSmemBytes(s, g.units);
   return g;
+}
+
+int64_t dnn::getPersistentSmemBytes(const RecurrentShape &s, int64_t units) {
+  return static_cast<int64_t>(
+             llvm::alignTo(units * s.gates * s.hidden * s.elementBytes, 16)) +
+         s.batch * s.hidden * 4;
 }
 
 SmallVector<RNNLevelCost, 3>

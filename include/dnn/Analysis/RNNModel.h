@@ -80,6 +80,11 @@ struct RecurrentGeometry {
 RecurrentGeometry getRecurrentGeometry(GPUTargetAttr target,
                                        const RecurrentShape &shape);
 
+/// Shared memory of a persistent CTA of `units` hidden units: their R rows
+/// (all gates) in the layer's type, 16-byte aligned, then the B x H state
+/// as f32.
+int64_t getPersistentSmemBytes(const RecurrentShape &shape, int64_t units);
+
 /// Grid-wide barrier between two steps of the persistent kernel (an
 /// atomic arrive/spin over L2). Not calibrated on hardware yet.
 constexpr double kGridBarrierUs = 1.0;

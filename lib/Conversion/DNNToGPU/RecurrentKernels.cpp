@@ -80,8 +80,12 @@ RecurrentKernelSpec::slotTypes(MLIRContext *ctx) const {
 }
 
 int64_t RecurrentKernelSpec::persistentSmemBytes() const {
-  int64_t eb = element.getIntOrFloatBitWidth() / 8;
-  return llvm::alignTo(units * gates * hidden * eb, 16) + batch * hidden * 4;
+  RecurrentShape shape;
+  shape.batch = batch;
+  shape.hidden = hidden;
+  shape.gates = gates;
+  shape.elementBytes = element.getIntOrFloatBitWidth() / 8;
+  return getPersistentSmemBytes(shape, units);
 }
 
 int64_t gpukernels::getRecurrentStepCtas(const RecurrentKernelSpec &spec) {
@@ -576,8 +580,8 @@ gpu::GPUFuncOp gpukernels::buildRecurrentPersistentKernel(
       builder, loc,
       MemRefType::get({ShapedType::kDynamic}, builder.getI8Type(),
                       MemRefLayoutAttrInterface{}, workgroup));
-  int64_t eb = spec.element.getIntOrFloatBitWidth() / 8;
-  int64_t rBytes = llvm::alignTo(u * g * h * eb, 16);
+  // The state follows the (aligned) R rows: the last B x H f32.
+  int64_t rBytes = spec.persistentSmemBytes() - bt * h * 4;
   Value rs = memref::ViewOp::create(
       builder, loc,
       MemRefType::get({u * g * h}, spec.element, MemRefLayoutAttrInterface{},
