@@ -41,6 +41,8 @@ tools = [
     "dnn-run",
     "dnn-bench",
     "dnn-compile",
+    "dnn-fuzz-replay",
+    "dnn-capi-test",
     ToolSubst("mlir-opt", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
@@ -54,6 +56,8 @@ if config.dnn_have_ptxas:
     config.substitutions.append(("%dnn_ptxas", config.dnn_ptxas))
 if config.dnn_have_cuda:
     config.available_features.add("cuda")
+if config.dnn_have_capi:
+    config.available_features.add("capi")
 # The CUDA runtime (lib/Runtime) and the fake driver its tests load in place
 # of libcuda (docs/runtime.md).
 if config.dnn_have_runtime:

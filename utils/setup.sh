@@ -8,6 +8,7 @@
 #
 # Environment:
 #   DNN_BUILD_DIR  build directory (default: build, relative to the repo root)
+#   DNN_SETUP_NO_BUILD  set: packages and venv only (utils/sanitize.sh)
 #   PYTHON         interpreter used to create .venv (default: python3)
 set -euo pipefail
 
@@ -127,6 +128,10 @@ else
 fi
 
 # --- 3. configure and build ---------------------------------------------------
+if [[ -n "${DNN_SETUP_NO_BUILD:-}" ]]; then
+  log "DNN_SETUP_NO_BUILD set: not configuring or building $BUILD_DIR"
+  exit 0
+fi
 [[ -f "$ROOT/CMakeLists.txt" ]] || die "no CMakeLists.txt in $ROOT; nothing to configure"
 
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then

@@ -132,7 +132,10 @@ public:
 
   SmallVector<ArgInfo> args;
   SmallVector<ElementsAttr> weightValues; ///< per weight arg, in order
+  SmallVector<Location> weightLocs;       ///< their constants' locations
   SmallVector<Launch> launches;
+  /// Set by launch() when a grid exceeds CUDA's limits (it has diagnosed).
+  bool launchFailed = false;
   int64_t workspaceBytes = 0;
   func::FuncOp lowered;
 
@@ -476,6 +479,20 @@ void FunctionLowering::launch(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
                               std::array<int64_t, 3> grid, int64_t block,
                               ValueRange operands, Attribute mapping,
                               int64_t smem) {
+  // CUDA's limits on a launch: a layer too large for them (10^12 elements,
+  // say) is refused here rather than failing at run time.
+  constexpr int64_t kMaxGridX = (int64_t{1} << 31) - 1, kMaxGridYZ = 65535;
+  if (grid[0] > kMaxGridX || grid[1] > kMaxGridYZ || grid[2] > kMaxGridYZ ||
+      block > 1024) {
+    emitError(loc) << "dnn-lower-to-gpu: kernel '" << fn.getName()
+                   << "' would need a grid of " << grid[0] << "x" << grid[1]
+                   << "x" << grid[2] << " CTAs of " << block
+                   << " threads; CUDA allows at most " << kMaxGridX << "x"
+                   << kMaxGridYZ << "x" << kMaxGridYZ
+                   << " CTAs of 1024 threads (the layer is too large for one "
+                      "launch)";
+    launchFailed = true;
+  }
   auto index = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
@@ -1160,18 +1177,28 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
     });
   }
   if (isa<GlobalAvgPoolOp>(op)) {
-    ArrayRef<int64_t> inShape = inputTypes[0].getShape();
-    int64_t h = inShape[2], w = inShape[3];
+    // Any rank >= 3: the mean over every dimension after N and C.
+    ArrayRef<int64_t> spatial = inputTypes[0].getShape().drop_front(2);
+    int64_t count = 1;
+    for (int64_t d : spatial)
+      count *= d;
     return elementwise([&](IndexBuilder &ix, ValueRange in, ArrayRef<Value> at) {
-      auto loop = scf::ForOp::create(kb, loc, ix.c(0), ix.c(h * w), ix.c(1),
+      auto loop = scf::ForOp::create(kb, loc, ix.c(0), ix.c(count), ix.c(1),
                                      ValueRange{constant(kb, 0.0)});
       {
         OpBuilder::InsertionGuard g(kb);
         kb.setInsertionPointToStart(loop.getBody());
-        Value p = loop.getInductionVar();
-        Value v = loadF32(
-            kb, loc, in[0],
-            ValueRange{at[0], at[1], ix.div(p, w), ix.rem(p, w)});
+        // Delinearise the spatial position, last dimension fastest.
+        SmallVector<Value> index(spatial.size() + 2);
+        index[0] = at[0];
+        index[1] = at[1];
+        Value rest = loop.getInductionVar();
+        for (size_t d = spatial.size(); d-- > 0;) {
+          index[d + 2] = d == 0 ? rest : ix.rem(rest, spatial[d]);
+          if (d > 0)
+            rest = ix.div(rest, spatial[d]);
+        }
+        Value v = loadF32(kb, loc, in[0], index);
         scf::YieldOp::create(
             kb, loc,
             ValueRange{arith::AddFOp::create(kb, loc,
@@ -1179,7 +1206,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
                            .getResult()});
       }
       return arith::DivFOp::create(kb, loc, loop.getResult(0),
-                                   constant(kb, static_cast<double>(h * w)))
+                                   constant(kb, static_cast<double>(count)))
           .getResult();
     });
   }
@@ -1230,6 +1257,7 @@ LogicalResult FunctionLowering::run() {
       continue;
     constants.push_back(&op);
     weightValues.push_back(value);
+    weightLocs.push_back(op.getLoc());
     std::string wanted = "w" + std::to_string(constants.size() - 1);
     if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
       wanted = resource.getRawHandle().getKey().str();
@@ -1264,7 +1292,7 @@ LogicalResult FunctionLowering::run() {
   for (Operation &op : body) {
     if (isa<func::ReturnOp>(op))
       continue;
-    if (failed(lowerOp(&op, b)))
+    if (failed(lowerOp(&op, b)) || launchFailed)
       return failure();
   }
   // Outputs not written in place: copies.
@@ -1367,6 +1395,11 @@ struct ConvertDNNToGPUPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
+    if (format != "isa" && format != "bin") {
+      module.emitError() << "dnn-lower-to-gpu: format must be isa or bin, got '"
+                         << format << "'";
+      return signalPassFailure();
+    }
     SmallVector<func::FuncOp> funcs;
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
@@ -1443,11 +1476,11 @@ struct ConvertDNNToGPUPass
        << "\n";
     int64_t offset = 0;
     unsigned weight = 0;
-    SmallVector<std::pair<int64_t, ElementsAttr>> placed;
+    SmallVector<std::pair<int64_t, unsigned>> placed;
     for (ArgInfo &arg : lowering.args)
       if (arg.kind == "weight") {
         arg.offset = offset;
-        placed.push_back({offset, lowering.weightValues[weight++]});
+        placed.push_back({offset, weight++});
         offset = llvm::alignTo(offset + bytesOf(arg.type), kAlign);
       }
     os << "weights " << offset << "\n";
@@ -1475,11 +1508,14 @@ struct ConvertDNNToGPUPass
       return module.emitError("dnn-lower-to-gpu: cannot write '")
              << weightsFile << "': " << error.message();
     int64_t written = 0;
-    for (auto [at, value] : placed) {
-      FailureOr<std::vector<char>> data = readConstantBytes(value);
+    for (auto [at, index] : placed) {
+      ElementsAttr value = lowering.weightValues[index];
+      std::string why;
+      FailureOr<std::vector<char>> data = readConstantBytes(value, &why);
       if (failed(data))
-        return module.emitError("dnn-lower-to-gpu: the data of a ")
-               << value.getType() << " weight is not available";
+        return emitError(lowering.weightLocs[index])
+               << "dnn-lower-to-gpu: cannot write this " << value.getType()
+               << " weight to '" << weightsFile << "': " << why;
       file.write_zeros(at - written);
       file.write(data->data(), data->size());
       written = at + static_cast<int64_t>(data->size());

@@ -107,3 +107,16 @@ func.func @rnn_resident(%x: tensor<5x2x3xf32>, %w: tensor<1x200x3xf32>, %r: tens
   return %y : tensor<5x1x2x200xf32>
 }
 }
+
+// -----
+
+// CUDA's launch limits: grid y and z at most 65535 CTAs. 10^12 output
+// elements need more (found by the hostile-input suite: it compiled, and
+// would have failed at run time).
+module attributes {dnn.target = #dnn.gpu<name = "h100-sxm", arch = "sm_90", sms = 132, clock_mhz = 1980, max_threads_per_sm = 2048, max_blocks_per_sm = 32, smem_per_sm = 233472, max_smem_per_block = 232448, smem_reserved_per_block = 1024, l2_bytes = 52428800, dram_gbps = 3350.0, fp32_tflops = 66.9, tc_tflops = 989.4>} {
+  func.func @too_large(%x: tensor<1000000000x1000xf32>, %w: tensor<16x1000xf32>) -> tensor<1000000000x16xf32> {
+    // expected-error @+1 {{dnn-lower-to-gpu: kernel 'linear_0' would need a grid of 1x15625000x1 CTAs of 256 threads; CUDA allows at most 2147483647x65535x65535 CTAs of 1024 threads}}
+    %y = dnn.linear %x, %w {dnn.mapping = #dnn.mapping<tile_m = 64, tile_n = 64, tile_k = 16, threads = 256, ctas = 15625000, ctas_per_sm = 1, waves = 118371.21>} : (tensor<1000000000x1000xf32>, tensor<16x1000xf32>) -> tensor<1000000000x16xf32>
+    return %y : tensor<1000000000x16xf32>
+  }
+}

@@ -10,7 +10,7 @@
 
 // A tensor encoding has no meaning for a layer (and no lowering).
 func.func @encoded_tensor(%x: tensor<2x3xf32, "enc">) {
-  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x3xf32, "enc">'}}
+  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x3xf32, "enc">'}}
   %y = dnn.activation relu %x : tensor<2x3xf32, "enc">
   return
 }
@@ -18,7 +18,7 @@ func.func @encoded_tensor(%x: tensor<2x3xf32, "enc">) {
 // -----
 
 func.func @dynamic_shape(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
-  // expected-error @+1 {{'dnn.conv2d' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x3x8x8xf32>'}}
+  // expected-error @+1 {{'dnn.conv2d' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x3x8x8xf32>'}}
   %y = dnn.conv2d %x, %w : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
   return
 }
@@ -28,7 +28,7 @@ func.func @dynamic_shape(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
 // A dynamic dimension where the result type is inferred while parsing: the
 // ODS diagnostic, not a broadcasting error about a -9223372036854775808 size.
 func.func @dynamic_shape_inferred(%a: tensor<?x4xf32>, %b: tensor<3x4xf32>) {
-  // expected-error @+1 {{'dnn.add' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{'dnn.add' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<?x4xf32>'}}
   %y = dnn.add %a, %b : tensor<?x4xf32>, tensor<3x4xf32>
   return
 }
@@ -38,7 +38,7 @@ func.func @dynamic_shape_inferred(%a: tensor<?x4xf32>, %b: tensor<3x4xf32>) {
 // The inferred type of an element-wise op on an invalid operand is still the
 // operand's, so its uses parse and the verifier has the last word.
 func.func @dynamic_shape_used(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
-  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
+  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
   %y = dnn.activation relu %x : tensor<2x?xf32>
   return %y : tensor<2x?xf32>
 }
@@ -46,7 +46,7 @@ func.func @dynamic_shape_used(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
 // -----
 
 func.func @dynamic_channels_inferred(%x: tensor<2x?xf32>, %p: tensor<8xf32>) {
-  // expected-error @+1 {{'dnn.batch_norm' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
+  // expected-error @+1 {{'dnn.batch_norm' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x?xf32>'}}
   %y = dnn.batch_norm %x, %p, %p, %p, %p : tensor<2x?xf32>, tensor<8xf32>
   return
 }
@@ -54,7 +54,7 @@ func.func @dynamic_channels_inferred(%x: tensor<2x?xf32>, %p: tensor<8xf32>) {
 // -----
 
 func.func @integer_element_type(%x: tensor<4x8xi32>) {
-  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
+  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
   %y = dnn.activation relu %x : tensor<4x8xi32>
   return
 }
@@ -63,7 +63,7 @@ func.func @integer_element_type(%x: tensor<4x8xi32>) {
 
 // Hostile: an empty batch.
 func.func @zero_size_dim(%x: tensor<0x3x4x4xf32>, %w: tensor<8x3x3x3xf32>) {
-  // expected-error @+1 {{'dnn.conv2d' op operand #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<0x3x4x4xf32>'}}
+  // expected-error @+1 {{'dnn.conv2d' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<0x3x4x4xf32>'}}
   %y = dnn.conv2d %x, %w : (tensor<0x3x4x4xf32>, tensor<8x3x3x3xf32>) -> tensor<0x8x2x2xf32>
   return
 }
@@ -98,7 +98,7 @@ func.func @zero_size_inferred(%a: tensor<0x4xf32>, %b: tensor<3x4xf32>) {
 // -----
 
 func.func @zero_size_result(%x: tensor<2x3xf32>) {
-  // expected-error @+1 {{'dnn.reshape' op result #0 must be statically shaped non-empty tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<0xf32>'}}
+  // expected-error @+1 {{'dnn.reshape' op result #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<0xf32>'}}
   %y = dnn.reshape %x : tensor<2x3xf32> -> tensor<0xf32>
   return
 }
@@ -755,9 +755,10 @@ func.func @flatten_result(%x: tensor<2x3x4xf32>) {
 
 // -----
 
-// Hostile: 2^32 x 2^32 elements wrapped around to 0 before.
+// Hostile: 2^32 x 2^32 elements wrapped around to 0 before; now the operand
+// type itself is refused (more than 2^48 bytes).
 func.func @flatten_overflow(%x: tensor<4294967296x4294967296xf32>) {
-  // expected-error @+1 {{'dnn.flatten' op the number of elements of dimensions [4294967296, 4294967296] overflows 64 bits}}
+  // expected-error @+1 {{'dnn.flatten' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding}}
   %y = dnn.flatten %x {axis = 0 : i64} : tensor<4294967296x4294967296xf32> -> tensor<1x1xf32>
   return
 }
@@ -782,7 +783,7 @@ func.func @reshape_element_type(%x: tensor<2x3xf32>) {
 
 // Hostile: an element count past 64 bits (it matched a wrapped-around 1).
 func.func @reshape_overflow(%x: tensor<4294967296x4294967296xf32>) {
-  // expected-error @+1 {{'dnn.reshape' op the number of elements of dimensions [4294967296, 4294967296] overflows 64 bits}}
+  // expected-error @+1 {{'dnn.reshape' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding}}
   %y = dnn.reshape %x : tensor<4294967296x4294967296xf32> -> tensor<1xf32>
   return
 }
@@ -848,9 +849,9 @@ func.func @concat_result(%a: tensor<2x3xf32>, %b: tensor<5x3xf32>) {
 // -----
 
 // Hostile: the concatenated size overflows 64 bits (it wrapped around to a
-// negative size before).
+// negative size before); the operand type itself is refused now.
 func.func @concat_overflow(%a: tensor<9223372036854775807xf32>) {
-  // expected-error @+1 {{'dnn.concat' op the concatenated size along axis 0 overflows 64 bits}}
+  // expected-error @+1 {{'dnn.concat' op operand #0 must be variadic of statically shaped non-empty tensor of at most 2^48 bytes}}
   %y = dnn.concat %a, %a {axis = 0 : i64}
       : (tensor<9223372036854775807xf32>, tensor<9223372036854775807xf32>) -> tensor<1xf32>
   return
@@ -873,7 +874,7 @@ func.func @constant_not_tensor() {
 // Integer constants hold in-bank offsets (i8/i16/i32, see dnn.sparse_linear);
 // other integer types are not dnn constants.
 func.func @constant_integer() {
-  // expected-error @+1 {{'dnn.constant' op result #0 must be statically shaped non-empty float or i8/i16/i32 tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float or 8-bit signless integer or 16-bit signless integer or 32-bit signless integer values, but got 'tensor<4xi64>'}}
+  // expected-error @+1 {{'dnn.constant' op result #0 must be statically shaped non-empty float or i8/i16/i32 tensor of at most 2^48 bytes without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float or 8-bit signless integer or 16-bit signless integer or 32-bit signless integer values, but got 'tensor<4xi64>'}}
   %w = dnn.constant dense<1> : tensor<4xi64>
   return
 }
@@ -942,4 +943,46 @@ func.func @avg_pool_dilation_zero(%x: tensor<1x1x8x8xf32>) {
   // expected-error @+1 {{'dnn.avg_pool2d' op 'dilation' entries must be at least 1, got [0, 1]}}
   %y = dnn.avg_pool2d %x {kernel_size = array<i64: 2, 2>, dilation = array<i64: 0, 1>} : tensor<1x1x8x8xf32> -> tensor<1x1x7x7xf32>
   return
+}
+
+// -----
+
+// 2^48 bytes is the most one tensor may hold: 2^46 f32 elements verify, one
+// more row does not (the bound keeps sizes and offsets far from overflow).
+func.func @largest(%x: tensor<65536x1073741824xf32>) -> tensor<65536x1073741824xf32> {
+  %y = dnn.activation relu %x : tensor<65536x1073741824xf32>
+  return %y : tensor<65536x1073741824xf32>
+}
+
+// -----
+
+func.func @too_large(%x: tensor<65537x1073741824xf32>) {
+  // expected-error @+1 {{'dnn.activation' op operand #0 must be statically shaped non-empty tensor of at most 2^48 bytes without encoding}}
+  %y = dnn.activation relu %x : tensor<65537x1073741824xf32>
+  return
+}
+
+// -----
+
+// A dense_resource weight must name a blob of the module holding exactly its
+// bytes: a shorter blob would be read past its end.
+func.func @resource_short() -> tensor<2xf32> {
+  // expected-error @+1 {{'dnn.constant' op dense_resource 'short' holds 6 bytes, but 'tensor<2xf32>' needs 8}}
+  %w = dnn.constant dense_resource<short> : tensor<2xf32>
+  return %w : tensor<2xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      short: "0x040000000000803F0000"
+    }
+  }
+#-}
+
+// -----
+
+func.func @resource_missing() -> tensor<2xf32> {
+  // expected-error @+1 {{'dnn.constant' op dense_resource 'nowhere' has no data: the module's dialect_resources have no blob of that name}}
+  %w = dnn.constant dense_resource<nowhere> : tensor<2xf32>
+  return %w : tensor<2xf32>
 }

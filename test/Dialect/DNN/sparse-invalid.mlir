@@ -69,7 +69,7 @@ func.func @index_width(%x: tensor<1x512xf32>, %v: tensor<4x2x8xf32>, %i: tensor<
 // -----
 
 func.func @index_type(%x: tensor<1x64xf32>, %v: tensor<4x2x8xf32>, %i: tensor<4x2x8xf32>) -> tensor<1x4xf32> {
-  // expected-error @+1 {{'dnn.sparse_linear' op operand #2 must be statically shaped non-empty i8/i16/i32 tensor without encoding}}
+  // expected-error @+1 {{'dnn.sparse_linear' op operand #2 must be statically shaped non-empty i8/i16/i32 tensor of at most 2^48 bytes without encoding}}
   %y = dnn.sparse_linear %x, %v, %i {layout = #dnn.balanced<bank_size = 32, nnz = 8, index_bits = 5, value_type = f32>}
       : (tensor<1x64xf32>, tensor<4x2x8xf32>, tensor<4x2x8xf32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>

@@ -13,7 +13,9 @@
 
 #include "dnn/Dialect/DNN/IR/DNNOps.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
@@ -26,6 +28,21 @@
 
 using namespace mlir;
 using namespace mlir::dnn;
+
+bool dnn::hasBoundedSize(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasStaticShape())
+    return true;
+  int64_t bytes = static_cast<int64_t>(
+      llvm::divideCeil(shaped.getElementTypeBitWidth(), 8));
+  for (int64_t dim : shaped.getShape()) {
+    std::optional<int64_t> product = llvm::checkedMul(bytes, dim);
+    if (!product || *product > kMaxTensorBytes)
+      return false;
+    bytes = *product;
+  }
+  return true;
+}
 
 namespace {
 /// Produces the diagnostic a shape function reports through: the op's own
@@ -646,7 +663,7 @@ LogicalResult GRUOp::verify() {
   return verifyRecurrent(
       op, getBias(), getSequenceLens(),
       {{getInitialH(), "h0",
-        {op.getNumDirections(), op.getBatch(), getHiddenSize()}}});
+        {op.getNumDirections(), op.getBatch(), static_cast<int64_t>(getHiddenSize())}}});
 }
 int64_t GRUOp::getNumGates() { return 3; }
 int64_t GRUOp::getNumActivations() { return 2; }
@@ -659,7 +676,7 @@ LogicalResult RNNOp::verify() {
   return verifyRecurrent(
       op, getBias(), getSequenceLens(),
       {{getInitialH(), "h0",
-        {op.getNumDirections(), op.getBatch(), getHiddenSize()}}});
+        {op.getNumDirections(), op.getBatch(), static_cast<int64_t>(getHiddenSize())}}});
 }
 int64_t RNNOp::getNumGates() { return 1; }
 int64_t RNNOp::getNumActivations() { return 1; }
@@ -959,6 +976,27 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
+
+LogicalResult ConstantOp::verify() {
+  auto resource = dyn_cast<DenseResourceElementsAttr>(getValue());
+  if (!resource)
+    return success();
+  StringRef key = resource.getRawHandle().getKey();
+  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (!blob)
+    return emitOpError() << "dense_resource '" << key
+                         << "' has no data: the module's dialect_resources "
+                            "have no blob of that name";
+  auto type = cast<ShapedType>(getType());
+  int64_t expected =
+      type.getNumElements() *
+      static_cast<int64_t>(llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+  int64_t actual = static_cast<int64_t>(blob->getData().size());
+  if (actual != expected)
+    return emitOpError() << "dense_resource '" << key << "' holds " << actual
+                         << " bytes, but " << type << " needs " << expected;
+  return success();
+}
 
 #define GET_OP_CLASSES
 #include "dnn/Dialect/DNN/IR/DNNOps.cpp.inc"

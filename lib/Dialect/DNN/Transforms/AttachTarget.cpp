@@ -58,6 +58,29 @@ struct AttachTargetPass
         parseGPUTargetSpec(&getContext(), gpu, emitError);
     if (failed(target))
       return signalPassFailure();
+    // Mappings made for another target may not fit this one (more threads
+    // or shared memory than it has, another CTA count): the module would no
+    // longer verify. Such a mapping is an error at its op, not a silent swap.
+    bool stale = false;
+    module.walk([&](Operation *op) {
+      for (StringRef name :
+           {DNNDialect::kMappingAttrName, DNNDialect::kInputMappingAttrName}) {
+        auto mapping = op->getAttrOfType<MappingAttr>(name);
+        if (!mapping)
+          continue;
+        if (failed(mapping.verifyAgainst(*target, [&] {
+              InFlightDiagnostic diag = op->emitError();
+              diag << "dnn-attach-target: this op's '" << name
+                   << "' does not fit the target '" << target->getName()
+                   << "' (remove it and run dnn-assign-mapping, or attach "
+                      "the target it was made for): ";
+              return diag;
+            })))
+          stale = true;
+      }
+    });
+    if (stale)
+      return signalPassFailure();
     module->setAttr(DNNDialect::kTargetAttrName, *target);
   }
 };

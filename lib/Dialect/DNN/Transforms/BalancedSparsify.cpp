@@ -216,9 +216,16 @@ struct BalancedSparsifyPass
     auto constant = weightOperand.get().getDefiningOp<ConstantOp>();
     if (!constant)
       return skip("the weight is not a dnn.constant");
-    FailureOr<RawTensor> weight = readConstant(constant);
+    std::string unreadable;
+    FailureOr<RawTensor> weight = readConstant(constant, &unreadable);
     if (failed(weight))
-      return skip("the weight's data cannot be read");
+      return skip("the weight's data cannot be read: " + unreadable);
+    // Banks keep their largest magnitudes: a NaN or infinity has none.
+    if (std::optional<int64_t> bad = weight->firstNonFinite())
+      return constant.emitError()
+             << kPass << ": weight element #" << *bad << " is not finite ("
+             << weight->get(*bad)
+             << "); its bank cannot be ranked by magnitude";
 
     int64_t bits = indexBits ? static_cast<int64_t>(indexBits)
                              : BalancedSparsityAttr::getMinIndexBits(bankSize);

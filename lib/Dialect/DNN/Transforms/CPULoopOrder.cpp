@@ -76,6 +76,13 @@ struct CPULoopOrderPass
   using CPULoopOrderBase::CPULoopOrderBase;
 
   void runOnOperation() override {
+    if (im2colBelowWidth < 0) {
+      getOperation()->emitError()
+          << "dnn-cpu-loop-order: im2col-below-width must not be negative "
+             "(0: never), got "
+          << static_cast<int64_t>(im2colBelowWidth);
+      return signalPassFailure();
+    }
     IRRewriter rewriter(&getContext());
     // Narrow or strided convolutions: im2col + GEMM, so the GEMM's innermost
     // loop runs over the whole output plane with unit stride.

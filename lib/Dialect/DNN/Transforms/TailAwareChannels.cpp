@@ -517,6 +517,24 @@ struct TailAwareChannelsPass
       sources[g] = std::move(source);
       return *sources[g];
     };
+    // Pruning ranks channels by L1 norm: a NaN or infinite weight has none.
+    for (const ChannelGroup &g : all) {
+      if (plan->channels[g.id] >= g.channels ||
+          !model.getNetwork().pieces[g.id].empty())
+        continue;
+      for (auto [constant, dim] : rankingWeights(g)) {
+        FailureOr<RawTensor> raw = readConstant(constant);
+        std::optional<int64_t> bad =
+            succeeded(raw) ? raw->firstNonFinite() : std::nullopt;
+        if (!bad)
+          continue;
+        constant.emitError()
+            << kPass << ": weight element #" << *bad << " is not finite ("
+            << raw->get(*bad) << "); channel group #" << g.id
+            << " cannot be pruned by L1 norm";
+        return signalPassFailure();
+      }
+    }
     for (const ChannelGroup &g : all)
       if (plan->channels[g.id] != g.channels)
         (void)sourceOf(g.id);

@@ -145,19 +145,38 @@ void RawTensor::set(int64_t index, double value) {
   std::memcpy(bytes.data() + index * elementBytes, &bits, elementBytes);
 }
 
-FailureOr<RawTensor> mlir::dnn::readConstant(ConstantOp op) {
-  return readConstant(op.getValue());
+std::optional<int64_t> RawTensor::firstNonFinite() const {
+  for (int64_t i = 0, e = size(); i < e; ++i)
+    if (!std::isfinite(get(i)))
+      return i;
+  return std::nullopt;
+}
+
+FailureOr<RawTensor> mlir::dnn::readConstant(ConstantOp op, std::string *why) {
+  return readConstant(op.getValue(), why);
 }
 
 FailureOr<std::vector<char>>
-mlir::dnn::readConstantBytes(ElementsAttr elements) {
+mlir::dnn::readConstantBytes(ElementsAttr elements, std::string *why) {
+  auto fail = [&](const std::string &reason) {
+    if (why)
+      *why = reason;
+    return failure();
+  };
   auto type = dyn_cast<RankedTensorType>(elements.getType());
   if (!type || !type.getElementType().isIntOrFloat())
-    return failure();
+    return fail("its element type is not an integer or float type");
   unsigned width = type.getElementType().getIntOrFloatBitWidth();
   if (width % 8 != 0)
-    return failure();
+    return fail("its elements are not whole bytes");
   size_t elementBytes = width / 8;
+  if (!hasBoundedSize(type) ||
+      type.getNumElements() * static_cast<int64_t>(elementBytes) >
+          kMaxMaterializedBytes)
+    return fail("it has " + std::to_string(type.getNumElements()) +
+                " elements, more than the " +
+                std::to_string(kMaxMaterializedBytes) +
+                " bytes a pass expands a constant into");
   size_t total = static_cast<size_t>(type.getNumElements()) * elementBytes;
   std::vector<char> bytes;
   Attribute value = elements;
@@ -166,7 +185,7 @@ mlir::dnn::readConstantBytes(ElementsAttr elements) {
     data = dense.getRawData();
     if (dense.isSplat()) {
       if (data.size() != elementBytes)
-        return failure();
+        return fail("its splat value has the wrong size");
       bytes.resize(total);
       for (size_t i = 0; i < total; i += elementBytes)
         std::memcpy(bytes.data() + i, data.data(), elementBytes);
@@ -175,27 +194,31 @@ mlir::dnn::readConstantBytes(ElementsAttr elements) {
   } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
-      return failure();
+      return fail("its dense_resource blob has no data");
     data = blob->getData();
   } else {
-    return failure();
+    return fail("it is neither dense nor dense_resource");
   }
   if (data.size() != total)
-    return failure();
+    return fail("its data holds " + std::to_string(data.size()) +
+                " bytes, not " + std::to_string(total));
   bytes.assign(data.begin(), data.end());
   return bytes;
 }
 
-FailureOr<RawTensor> mlir::dnn::readConstant(ElementsAttr elements) {
+FailureOr<RawTensor> mlir::dnn::readConstant(ElementsAttr elements,
+                                             std::string *why) {
   RawTensor raw;
   raw.type = dyn_cast<RankedTensorType>(elements.getType());
-  if (!raw.type)
+  raw.elementType =
+      raw.type ? dyn_cast<FloatType>(raw.type.getElementType()) : FloatType();
+  if (!raw.elementType || raw.elementType.getWidth() % 8 != 0) {
+    if (why)
+      *why = "it is not a float tensor";
     return failure();
-  raw.elementType = dyn_cast<FloatType>(raw.type.getElementType());
-  if (!raw.elementType || raw.elementType.getWidth() % 8 != 0)
-    return failure();
+  }
   raw.elementBytes = raw.elementType.getWidth() / 8;
-  FailureOr<std::vector<char>> bytes = readConstantBytes(elements);
+  FailureOr<std::vector<char>> bytes = readConstantBytes(elements, why);
   if (failed(bytes))
     return failure();
   raw.bytes = std::move(*bytes);

@@ -17,6 +17,16 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace mlir::dnn {
+/// The most bytes one dnn tensor may hold: 2^48 (256 TiB), far above any
+/// device's memory, low enough that sizes, offsets and sums of many tensors
+/// never overflow 64-bit arithmetic in the passes and the lowerings.
+constexpr int64_t kMaxTensorBytes = int64_t{1} << 48;
+/// Whether a statically shaped tensor's bytes stay within kMaxTensorBytes
+/// (false as well when the element count itself overflows).
+bool hasBoundedSize(Type type);
+} // namespace mlir::dnn
+
 namespace mlir::dnn::OpTrait {
 /// Verifies an op's operand shapes and attributes (its `verifyShapes()`)
 /// before the InferTypeOpInterface check, so that malformed ops get their

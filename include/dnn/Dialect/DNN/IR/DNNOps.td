@@ -30,17 +30,25 @@ def DNN_NonEmptyShapePred : CPred<
 /// lowerings and the mapping assume a plain row-major tensor.
 def DNN_NoEncodingPred : CPred<
     "!::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding()">;
+/// At most 2^48 bytes (mlir::dnn::kMaxTensorBytes): 10^12 elements verify,
+/// an element count that overflows 64 bits does not.
+def DNN_BoundedSizePred : CPred<"::mlir::dnn::hasBoundedSize($_self)">;
 def DNN_Tensor : RankedTensorOf<[F16, BF16, F32, F64],
-    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred],
-    "statically shaped non-empty tensor without encoding">;
+    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred,
+     DNN_BoundedSizePred],
+    "statically shaped non-empty tensor of at most 2^48 bytes without encoding">;
 /// In-bank offsets of a balanced sparse weight (see #dnn.balanced).
 def DNN_IndexTensor : RankedTensorOf<[I8, I16, I32],
-    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred],
-    "statically shaped non-empty i8/i16/i32 tensor without encoding">;
+    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred,
+     DNN_BoundedSizePred],
+    "statically shaped non-empty i8/i16/i32 tensor of at most 2^48 bytes "
+    "without encoding">;
 /// What a dnn.constant holds: weights or in-bank offsets.
 def DNN_ConstantTensor : RankedTensorOf<[F16, BF16, F32, F64, I8, I16, I32],
-    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred],
-    "statically shaped non-empty float or i8/i16/i32 tensor without encoding">;
+    [HasStaticShapePred, DNN_NonEmptyShapePred, DNN_NoEncodingPred,
+     DNN_BoundedSizePred],
+    "statically shaped non-empty float or i8/i16/i32 tensor of at most 2^48 "
+    "bytes without encoding">;
 
 /// Runs the op's `verifyShapes()` as a trait, before shape inference, so a
 /// malformed op is reported with its precise diagnostic instead of a generic
@@ -652,6 +660,9 @@ def DNN_ConstantOp : DNN_Op<"constant", [ConstantLike, Pure,
   let results = (outs DNN_ConstantTensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
+  // A dense_resource value must name a blob of the module's
+  // dialect_resources holding exactly the tensor's bytes.
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
