@@ -2,7 +2,7 @@
 //
 // mlir-opt with the dnn dialect and passes added to every upstream dialect,
 // extension and pass, so one command can take a network from the dnn
-// dialect down to PTX. The input is screened for what would crash the
+// dialect down to PTX. An input file is screened for what would crash the
 // upstream parser (dnn/Support/InputChecks.h) before MLIR parses it.
 //
 //===----------------------------------------------------------------------===//
@@ -14,16 +14,12 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
@@ -36,45 +32,19 @@ int main(int argc, char **argv) {
 
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       argc, argv, "dnn-mlir optimizer driver\n", registry);
-  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
-  if (config.shouldShowDialects()) {
-    llvm::outs() << "Available Dialects: ";
-    llvm::interleave(registry.getDialectNames(), llvm::outs(), ", ");
-    llvm::outs() << "\n";
-    return 0;
+  // A file is screened first (standard input is left to MlirOptMain: it can
+  // be read only once).
+  if (inputFilename != "-") {
+    std::string errorMessage;
+    std::unique_ptr<llvm::MemoryBuffer> file =
+        mlir::openInputFile(inputFilename, &errorMessage);
+    if (file) {
+      llvm::SourceMgr screen;
+      screen.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+      if (mlir::failed(mlir::dnn::checkParserHazards(screen)))
+        return 1;
+    }
   }
-  if (config.shouldListPasses()) {
-    mlir::printRegisteredPasses();
-    return 0;
-  }
-
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> file =
-      mlir::openInputFile(inputFilename, &errorMessage);
-  if (!file) {
-    llvm::errs() << errorMessage << "\n";
-    return 1;
-  }
-  {
-    // Screened before MlirOptMain takes the buffer (a copy: the buffer is
-    // moved on below).
-    llvm::SourceMgr screen;
-    screen.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBuffer(
-                                  file->getMemBufferRef(),
-                                  /*RequiresNullTerminator=*/false),
-                              llvm::SMLoc());
-    if (mlir::failed(mlir::dnn::checkParserHazards(screen)))
-      return 1;
-  }
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      mlir::openOutputFile(outputFilename, &errorMessage);
-  if (!output) {
-    llvm::errs() << errorMessage << "\n";
-    return 1;
-  }
-  if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(file), registry,
-                                     config)))
-    return 1;
-  output->keep();
-  return 0;
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, inputFilename, outputFilename, registry));
 }
