@@ -71,6 +71,19 @@ _ITEMSIZE = {"f32": 4, "f16": 2, "bf16": 2, "f64": 8}
 _BITS_DTYPE = {"f32": "<u4", "f16": "<u2", "bf16": "<u2", "f64": "<u8"}
 
 
+#: The largest tensor the dnn dialect has (its types' verifier): 2^48 bytes.
+MAX_TENSOR_BYTES = 1 << 48
+
+
+def _too_large(shape: Sequence[int], dtype: str) -> str | None:
+    """Why a tensor of this shape is too large for dnn, or None."""
+    size = math.prod(shape) * _ITEMSIZE[dtype]
+    if size <= MAX_TENSOR_BYTES:
+        return None
+    return (f"{size} bytes, more than the dnn dialect's limit of 2^48 "
+            f"(shape {list(shape)} of {dtype})")
+
+
 class OnnxImportError(Exception):
     """An ONNX model the importer cannot translate; the message says why
     (and names the node where there is one)."""
@@ -270,6 +283,59 @@ def _check_not_external(proto: TensorProto, name: str) -> None:
             "onnx.load(path)")
 
 
+#: Element types packed below one byte: their data sizes are not checked.
+_SUB_BYTE = {getattr(TensorProto, n) for n in (
+    "INT4", "UINT4", "FLOAT4E2M1", "INT2", "UINT2", "FLOAT6E2M3",
+    "FLOAT6E3M2") if hasattr(TensorProto, n)}
+
+
+def _data_bytes(t: TensorProto) -> int | None:
+    """How many bytes of raw data tensor `t` holds by its type and shape
+    (None where that is not known: strings, sub-byte types)."""
+    if t.data_type == TensorProto.STRING or t.data_type in _SUB_BYTE:
+        return None
+    size = np.dtype(helper.tensor_dtype_to_np_dtype(t.data_type)).itemsize
+    return math.prod(t.dims) * size
+
+
+def _check_tensor(t: TensorProto, what: str) -> None:
+    """Rejects a tensor whose element type, shape or amount of data is
+    malformed (before anything reads it, so a shape of 10^12 elements
+    allocates nothing). `what` names it: "initializer 'w'"."""
+    elem = t.data_type
+    if elem == TensorProto.UNDEFINED:
+        raise OnnxImportError(f"{what} has an undefined element type "
+                              "(data_type 0)")
+    if elem not in TensorProto.DataType.values():
+        raise OnnxImportError(f"{what} has an unknown element type "
+                              f"(data_type {elem})")
+    dims = [int(d) for d in t.dims]
+    if any(d < 0 for d in dims):
+        raise OnnxImportError(f"{what} has a negative dimension in its shape "
+                              f"{dims}")
+    if t.data_location == TensorProto.EXTERNAL:
+        return  # checked when it is loaded (or reported where it is used)
+    count = math.prod(dims)
+    shown = f"for shape {dims} of {_elem_name(elem)}"
+    if t.HasField("raw_data"):  # as numpy_helper.to_array decides
+        if elem == TensorProto.STRING:
+            raise OnnxImportError(f"{what} is a string tensor with raw_data")
+        expected = _data_bytes(t)
+        have = len(t.raw_data) if expected is not None else None
+        if have != expected:
+            raise OnnxImportError(f"{what} holds {have} bytes of data, "
+                                  f"expected {expected} {shown}")
+        return
+    if elem in _SUB_BYTE:
+        return
+    field = helper.tensor_dtype_to_field(elem)
+    per = 2 if elem in (TensorProto.COMPLEX64, TensorProto.COMPLEX128) else 1
+    have = len(getattr(t, field))
+    if have != count * per:
+        raise OnnxImportError(f"{what} holds {have} values in {field}, "
+                              f"expected {count * per} {shown}")
+
+
 class _BadInput:
     """A graph input of an element type that dnn does not have (int64, bool):
     an error where it is used as a tensor."""
@@ -326,7 +392,7 @@ class _Node:
         except Exception as exc:
             raise self.error(f"attribute '{name}' is malformed: {exc}") from None
         if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
+            value = value.decode("utf-8", "backslashreplace")
         return value
 
     def ints(self, name: str, length: int, default: Sequence[int] | None):
@@ -451,7 +517,31 @@ class _Importer:
                 f"sparse initializer '{g.sparse_initializer[0].values.name}' "
                 "is not supported")
         self.nodes = [_Node(n, i) for i, n in enumerate(g.node)]
-        initializers = {t.name: t for t in g.initializer}
+        initializers: dict[str, TensorProto] = {}
+        for t in g.initializer:
+            if t.name in initializers:
+                raise OnnxImportError(f"initializer '{t.name}' is defined "
+                                      "twice")
+            _check_tensor(t, f"initializer '{t.name}'")
+            initializers[t.name] = t
+        seen_inputs: set[str] = set()
+        for inp in g.input:
+            if inp.name in seen_inputs:
+                raise OnnxImportError(f"graph input '{inp.name}' is listed "
+                                      "twice")
+            seen_inputs.add(inp.name)
+            if inp.name not in initializers and not inp.type.HasField(
+                    "tensor_type"):
+                raise OnnxImportError(f"graph input '{inp.name}' is not a "
+                                      "tensor (it has no tensor type)")
+            tt = inp.type.tensor_type
+            dims = self.input_shapes.get(inp.name)
+            if dims is None and tt.HasField("shape"):
+                dims = [d.dim_value for d in tt.shape.dim]  # dynamic: 0
+            big = (inp.name not in initializers and tt.elem_type in _MLIR_TYPE
+                   and _too_large(dims or [], _MLIR_TYPE[tt.elem_type]))
+            if big:
+                raise OnnxImportError(f"graph input '{inp.name}' has {big}")
         self.arg_names = [i.name for i in g.input if i.name not in initializers]
         for name in self.input_shapes:
             if name not in self.arg_names:
@@ -461,8 +551,9 @@ class _Importer:
                     f"(inputs: {known})")
         needed = self._needed_nodes(initializers)
         self.needed = needed
-        self._check_ops(needed)
-        self._infer_shapes(self._inference_nodes(needed))
+        self._check_ops(needed, initializers)
+        order = self._topological(needed)  # cycles are reported before
+        self._infer_shapes(self._inference_nodes(needed))  # inference
 
         # Function arguments. An input of a type dnn does not have is
         # reported by the node that computes with it, or else at the end.
@@ -474,6 +565,10 @@ class _Importer:
             ssa = "%" + self.ssa_names.make(inp.name)
             if elem in _MLIR_TYPE:
                 t = _Tensor(ssa, shape, _MLIR_TYPE[elem])
+                big = _too_large(shape, t.dtype)
+                if big:
+                    raise OnnxImportError(f"graph input '{inp.name}' has "
+                                          f"{big}")
             else:
                 t = _BadInput(inp.name, shape, elem)
             self.values[inp.name] = t
@@ -481,7 +576,7 @@ class _Importer:
         for name, proto in initializers.items():
             self.values[name] = _Const(name, proto=proto)
 
-        for idx in self._topological(needed):
+        for idx in order:
             node = self.nodes[idx]
             if self._try_fold(node):
                 continue
@@ -524,22 +619,36 @@ class _Importer:
         """Node index -> bit set of the ways it is needed (1 << _DATA for a
         value the function computes, 1 << _STATIC for import-time values)."""
         producer: dict[str, int] = {}
+        inputs = {i.name for i in self.graph.input}
         for node in self.nodes:
             for out in node.proto.output:
-                if out:
-                    producer[out] = node.index
+                if not out:
+                    continue
+                if out in producer:  # ONNX graphs are in SSA form
+                    other = self.nodes[producer[out]]
+                    raise node.error(
+                        f"output '{out}' is also computed by node "
+                        f"'{other.name}' ({other.op}); every value must "
+                        "have one producer")
+                if out in inputs or out in initializers:
+                    what = "graph input" if out in inputs else "initializer"
+                    raise node.error(f"output '{out}' redefines the {what} "
+                                     f"'{out}'")
+                producer[out] = node.index
         self.producer = producer
-        defined = set(initializers) | {i.name for i in self.graph.input}
+        defined = set(initializers) | inputs
+        for o in self.graph.output:
+            if o.name not in producer and o.name not in defined:
+                raise OnnxImportError(
+                    f"graph output '{o.name}' is not computed by the graph "
+                    "(no node, input or initializer has that name)")
         needed: dict[int, int] = {}
         work: list[tuple[str, int]] = [(o.name, _DATA) for o in self.graph.output]
         while work:
             name, kind = work.pop()
             idx = producer.get(name)
             if idx is None:
-                if name not in defined:
-                    raise OnnxImportError(f"value '{name}' is used but never "
-                                          "defined in the graph")
-                continue
+                continue  # an input or initializer (inputs are checked)
             bit = 1 << kind
             if needed.get(idx, 0) & bit:
                 continue
@@ -558,19 +667,61 @@ class _Importer:
                                      "graph")
         return needed
 
-    def _check_ops(self, needed: dict[int, int]) -> None:
-        """Unsupported operators are reported before shape inference, which
-        may not know them."""
+    def _check_ops(self, needed: dict[int, int], initializers) -> None:
+        """Unsupported operators, malformed attributes and a Conv kernel_shape
+        that contradicts the weight are reported before shape inference,
+        which may not know the op or may fail only further down the graph
+        (a 5x5 kernel_shape on a 3x3 weight shrinks the output)."""
         for idx in sorted(needed):
             node = self.nodes[idx]
             domain = node.proto.domain
+            if not node.op:
+                raise node.error("the node has no op_type")
             if domain not in ("", "ai.onnx"):
                 raise node.error(f"operator {domain}.{node.op} is not "
                                  "supported (only the default ONNX domain is)")
-            if not needed[idx] & (1 << _DATA):
-                continue  # evaluated at import time, or left to inference
-            if node.op not in _CONVERTERS and node.op not in _FOLDERS:
+            if needed[idx] & (1 << _DATA) and (
+                    node.op not in _CONVERTERS and node.op not in _FOLDERS):
                 raise node.error(f"operator {node.op} is not supported")
+            try:
+                schema = onnx.defs.get_schema(node.op, self.opset, "")
+            except Exception:  # not an op of this opset
+                schema = None
+                if onnx.defs.has(node.op, ""):
+                    raise node.error(f"operator {node.op} does not exist in "
+                                     f"opset {self.opset} (the model's)")
+            self._check_attr_types(node, schema)
+            auto_pad = node.attr("auto_pad", "NOTSET")
+            if node.op in ("Conv", "MaxPool", "AveragePool") and (
+                    auto_pad not in ("NOTSET", "VALID", "SAME_UPPER",
+                                     "SAME_LOWER", "")):
+                raise node.error(f"auto_pad '{auto_pad}' is not NOTSET, "
+                                 "VALID, SAME_UPPER or SAME_LOWER")
+            weight = initializers.get(node.input(1) or "")
+            if node.op == "Conv" and weight is not None and len(
+                    weight.dims) >= 3:
+                ks = node.ints("kernel_shape", len(weight.dims) - 2, None)
+                if ks is not None and ks != list(weight.dims[2:]):
+                    raise node.error(f"kernel_shape {ks} differs from the "
+                                     "weight's spatial shape "
+                                     f"{list(weight.dims[2:])}")
+
+    def _check_attr_types(self, node: _Node, schema) -> None:
+        """Each attribute has a type, and the one the op's ONNX schema
+        declares (an int where a float is expected is an error, as in
+        onnx.checker and ONNX Runtime)."""
+        for a in node.proto.attribute:
+            if a.type == onnx.AttributeProto.UNDEFINED:
+                raise node.error(f"attribute '{a.name}' has no type "
+                                 "(AttributeProto.type is not set)")
+            spec = schema.attributes.get(a.name) if schema else None
+            if spec is None:
+                continue  # unknown ones: the converter's check_attrs
+            want = int(spec.type.value)
+            if a.type != want:
+                name = onnx.AttributeProto.AttributeType.Name
+                raise node.error(f"attribute '{a.name}' has type "
+                                 f"{name(a.type)}, expected {name(want)}")
 
     # -- shape inference ---------------------------------------------------
 
@@ -601,6 +752,8 @@ class _Importer:
         sg = skel.graph
         sg.name = g.name
         sg.node.extend(g.node[i] for i in node_indices)
+        for i, n in zip(node_indices, sg.node):
+            n.name = f"@dnn{i}@"  # unambiguous in ONNX's messages
         input_names = {i.name for i in g.input}
         for inp in g.input:
             vi = sg.input.add()
@@ -629,8 +782,7 @@ class _Importer:
             inferred = onnx.shape_inference.infer_shapes(
                 skel, check_type=True, strict_mode=True, data_prop=True)
         except Exception as exc:
-            msg = str(exc).strip().replace("\n", " ")
-            raise OnnxImportError(f"ONNX shape inference failed: {msg}") from None
+            raise self._inference_error(str(exc)) from None
         ig = inferred.graph
         for vi in list(ig.input) + list(ig.value_info) + list(ig.output):
             if not vi.type.HasField("tensor_type"):
@@ -644,6 +796,21 @@ class _Importer:
             if vi.name not in self.vinfo or self.vinfo[vi.name][1] is None:
                 self.vinfo[vi.name] = (tt.elem_type, shape)
         self.inferred_inputs = {vi.name: vi for vi in ig.input}
+
+    def _inference_error(self, msg: str) -> OnnxImportError:
+        """ONNX's message, as the error of the first node it names (it
+        lists every failing node: the first is where the trouble starts;
+        the ones after it usually only miss its output)."""
+        msg = " ".join(msg.split())
+        marks = list(re.finditer(r"\(op_type:[^,]*, node name: @dnn(\d+)@\): ",
+                                 msg))
+        if not marks:
+            return OnnxImportError(f"ONNX shape inference failed: {msg}")
+        end = marks[1].start() if len(marks) > 1 else len(msg)
+        detail = msg[marks[0].end():end].strip()
+        detail = re.sub(r"^(\[\w+\] )+", "", detail)
+        node = self.nodes[int(marks[0].group(1))]
+        return node.error(f"ONNX shape inference failed: {detail}")
 
     def _override(self, vi: onnx.ValueInfoProto, dims: Sequence[int]) -> None:
         tt = vi.type.tensor_type
@@ -752,6 +919,7 @@ class _Importer:
                         "Identity", "Constant"):
                     return False
                 inputs.append(v.array())
+        _check_fold_size(node, inputs)
         try:
             results = folder(self, node, inputs)
         except OnnxImportError:
@@ -801,6 +969,9 @@ class _Importer:
         the value, and nothing that depends on it is checked."""
         if isinstance(t, _Const):
             return
+        big = _too_large(t.shape, t.dtype)
+        if big:
+            raise node.error(f"output '{name}' would have {big}")
         if any(d <= 0 for d in t.shape):
             raise node.error(f"output '{name}' would have the empty shape "
                              f"{list(t.shape)}; dnn tensors are non-empty")
@@ -910,6 +1081,8 @@ class _Importer:
         return ts
 
     def constant(self, c: _Const) -> _Tensor:
+        if c.proto is not None:  # an error now, not while writing the blob
+            _check_not_external(c.proto, c.name)
         dtype = _MLIR_TYPE[c.elem]
         ttype = _tensor_type(c.shape, dtype)
         loc = f"loc({_mlir_string(c.name)})"
@@ -1748,6 +1921,8 @@ def _fold_constant(imp: _Importer, node: _Node, inputs):
     (name, attr), = node.attrs.items()
     out = node.output(0) or node.name
     if name == "value":
+        _check_tensor(attr.t, f"node '{node.name}' (Constant): its value "
+                      f"'{attr.t.name}'")
         return [_Const(out, proto=attr.t)]
     if name == "value_float":
         return [np.asarray(attr.f, dtype=np.float32)]
@@ -1858,6 +2033,42 @@ def _fold_concat(imp, node, inputs):
                            axis=int(node.attr("axis")))]
 
 
+#: The most elements an import-time evaluation may produce (a ConstantOfShape
+#: of [10^6, 10^6] must not try to allocate 4 TB).
+MAX_FOLD_ELEMENTS = 1 << 28
+
+
+def _check_fold_size(node: _Node, inputs) -> None:
+    """Rejects, before computing it, the result of a folded op whose size is
+    not bounded by its inputs' and is too large."""
+    count = None
+    try:
+        if node.op == "ConstantOfShape":
+            shape = [int(d) for d in np.asarray(inputs[0]).reshape(-1)]
+            count = math.prod(shape) if all(d >= 0 for d in shape) else 0
+        elif node.op == "Range":
+            start, limit, delta = (float(np.asarray(v).reshape(-1)[0])
+                                   for v in inputs[:3])
+            if delta != 0 and math.isfinite((limit - start) / delta):
+                count = max(0, math.ceil((limit - start) / delta))
+            elif delta != 0:
+                count = math.inf
+        elif node.op in ("Add", "Sub", "Mul", "Div"):
+            shape = _broadcast(np.shape(inputs[0]), np.shape(inputs[1]))
+            count = None if shape is None else math.prod(shape)
+        elif node.op == "Gather":
+            data, index = np.asarray(inputs[0]), np.asarray(inputs[1])
+            axis = int(node.attr("axis", 0))
+            if data.ndim and -data.ndim <= axis < data.ndim:
+                count = (data.size // max(data.shape[axis], 1)) * index.size
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return  # malformed inputs: the folder reports them
+    if count is not None and count > MAX_FOLD_ELEMENTS:
+        raise node.error(
+            f"the result would have {count} elements; the importer evaluates "
+            f"at most {MAX_FOLD_ELEMENTS} at import time")
+
+
 _FOLDERS: dict[str, Callable] = {
     "Constant": _fold_constant,
     "Identity": lambda imp, node, inputs: [inputs[0]],
@@ -1886,31 +2097,280 @@ _FOLDERS: dict[str, Callable] = {
 # Loading and writing
 # ----------------------------------------------------------------------------
 
+def _repeated(field) -> bool:
+    rep = getattr(field, "is_repeated", None)  # protobuf >= 5.29
+    return field.label == field.LABEL_REPEATED if rep is None else rep
+
+
+class _WireError(Exception):
+    pass
+
+
+def _wire_error(data: bytes, descriptor) -> str | None:
+    """Where the protobuf wire format of `data`, a message of `descriptor`,
+    is broken: "at byte N, in graph.node[2]: ...", or None if it is not
+    (protobuf refused it for another reason)."""
+    end_of_file = len(data)
+
+    def ends(end: int) -> str:
+        return (f"the file ends at byte {end}" if end == end_of_file else
+                f"its enclosing message ends at byte {end}")
+
+    def varint(pos: int, end: int, path: str) -> tuple[int, int]:
+        value = shift = 0
+        start = pos
+        while True:
+            if pos >= end:
+                raise _WireError(start, path, "a varint is cut off: "
+                                 + ends(end))
+            b = data[pos]
+            pos += 1
+            value |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return value, pos
+            shift += 7
+            if shift >= 70:
+                raise _WireError(start, path, "a varint is longer than 10 "
+                                 "bytes")
+
+    def scan(pos: int, end: int, desc, path: str, depth: int,
+             group: int | None = None) -> int:
+        counts: dict[int, int] = {}
+        while pos < end:
+            at = pos
+            tag, pos = varint(pos, end, path.rstrip(".") or "the model")
+            number, wire = tag >> 3, tag & 7
+            field = desc.fields_by_number.get(number) if desc else None
+            where = path + (field.name if field else f"field {number}")
+            if field is not None and _repeated(field):
+                counts[number] = counts.get(number, 0) + 1
+                where += f"[{counts[number] - 1}]"
+            if number == 0:
+                raise _WireError(at, where, "field number 0")
+            if wire == 0:
+                _, pos = varint(pos, end, where)
+            elif wire in (1, 5):
+                size = 8 if wire == 1 else 4
+                if pos + size > end:
+                    raise _WireError(at, where, f"{size} bytes of data, but "
+                                     + ends(end))
+                pos += size
+            elif wire == 2:
+                length, pos = varint(pos, end, where)
+                cut = pos + length > end
+                if field is not None and field.type == field.TYPE_MESSAGE:
+                    if depth >= 100:
+                        raise _WireError(at, where, "messages nested more "
+                                         "than 100 deep")
+                    scan(pos, min(pos + length, end), field.message_type,
+                         where + ".", depth + 1)
+                if cut:
+                    raise _WireError(at, where, f"{length} bytes declared, "
+                                     "but " + ends(end))
+                pos += length
+            elif wire == 3:
+                if depth >= 100:
+                    raise _WireError(at, where, "groups nested more than "
+                                     "100 deep")
+                pos = scan(pos, end, None, where + ".", depth + 1, number)
+            elif wire == 4:
+                if group != number:
+                    raise _WireError(at, where, "an end-group tag without "
+                                     "its start")
+                return pos
+            else:
+                raise _WireError(at, where, f"invalid wire type {wire}")
+        if group is not None:
+            raise _WireError(end, path.rstrip("."), "a group is not closed")
+        return pos
+
+    try:
+        scan(0, len(data), descriptor, "", 0)
+    except _WireError as exc:
+        at, where, what = exc.args
+        if len(where) > 160:  # nested 100 deep
+            where = where[:60] + "..." + where[-80:]
+        return f"at byte {at}, in {where}: {what}"
+    return None
+
+
+def _bad_utf8(message, path: str = "") -> tuple[str, bytes] | None:
+    """The first string field of `message` whose bytes are not UTF-8
+    (protobuf hands them over as bytes) with its path, or None. Bytes
+    fields (raw_data) are not touched: reading them would copy them."""
+    for field in message.DESCRIPTOR.fields:
+        if field.type not in (field.TYPE_STRING, field.TYPE_MESSAGE):
+            continue
+        repeated = _repeated(field)
+        if not repeated and not message.HasField(field.name):
+            continue
+        value = getattr(message, field.name)
+        name = path + field.name
+        items = enumerate(value) if repeated else [(None, value)]
+        if field.type == field.TYPE_STRING:
+            for i, v in items:
+                if isinstance(v, bytes):
+                    return (name if i is None else f"{name}[{i}]"), v
+        else:
+            for i, m in items:
+                found = _bad_utf8(m, (name if i is None else f"{name}[{i}]")
+                                  + ".")
+                if found:
+                    return found
+    return None
+
+
+def _all_tensors(graph: onnx.GraphProto) -> Iterator[TensorProto]:
+    """The initializers and attribute tensors of a graph and its subgraphs."""
+    yield from graph.initializer
+    for n in graph.node:
+        for a in n.attribute:
+            if a.HasField("t"):
+                yield a.t
+            yield from a.tensors
+            if a.HasField("g"):
+                yield from _all_tensors(a.g)
+            for sub in a.graphs:
+                yield from _all_tensors(sub)
+
+
+def _load_external_data(model: onnx.ModelProto, base: pathlib.Path) -> None:
+    """Reads the external data of the model's tensors from files in `base`
+    (the model's directory, which no file may be outside of), checking the
+    amount against each tensor's shape before reading it."""
+    tensors = list(_all_tensors(model.graph))
+    for f in model.functions:
+        for n in f.node:
+            tensors.extend(a.t for a in n.attribute if a.HasField("t"))
+    root = os.path.realpath(base)
+    for t in tensors:
+        if t.data_location != TensorProto.EXTERNAL:
+            continue
+        what = f"tensor '{t.name}'"
+        info = {e.key: e.value for e in t.external_data}
+        location = info.get("location", "")
+        if not location:
+            raise OnnxImportError(f"{what} keeps its data in an external "
+                                  "file but names none (no 'location')")
+        shown = f"its external data file '{location}'"
+        real = os.path.realpath(os.path.join(root, location))
+        if (os.path.isabs(location) or
+                os.path.commonpath([root, real]) != root):
+            raise OnnxImportError(f"{what}: {shown} is outside the model's "
+                                  f"directory {base}")
+        if not os.path.isfile(real):
+            raise OnnxImportError(f"{what}: {shown} does not exist (in "
+                                  f"{base})")
+        try:
+            offset = int(info.get("offset") or 0)
+            length = info.get("length")
+            length = None if length in (None, "") else int(length)
+        except ValueError:
+            raise OnnxImportError(f"{what}: the offset '{info.get('offset')}'"
+                                  f" or length '{info.get('length')}' of its "
+                                  "external data is not a number") from None
+        size = os.path.getsize(real)
+        if offset < 0 or offset > size:
+            raise OnnxImportError(f"{what}: offset {offset} is past the end "
+                                  f"of {shown} ({size} bytes)")
+        if length is None:
+            length = size - offset
+        if length < 0 or offset + length > size:
+            raise OnnxImportError(f"{what}: {length} bytes at offset "
+                                  f"{offset} run past the end of {shown} "
+                                  f"({size} bytes)")
+        _check_tensor(t, what)  # element type and dims
+        expected = _data_bytes(t)
+        if expected is not None and length != expected:
+            raise OnnxImportError(
+                f"{what}: {shown} holds {length} bytes for it, expected "
+                f"{expected} for shape {list(t.dims)} of "
+                f"{_elem_name(t.data_type)}")
+        try:
+            with open(real, "rb") as f:
+                f.seek(offset)
+                data = f.read(length)
+        except OSError as exc:
+            raise OnnxImportError(f"{what}: cannot read {shown}: "
+                                  f"{exc.strerror}") from None
+        t.raw_data = data
+        t.data_location = TensorProto.DEFAULT
+        del t.external_data[:]
+
+
 def _load(model: ModelLike) -> tuple[onnx.ModelProto, str]:
     if isinstance(model, onnx.ModelProto):
+        _check_utf8(model, "an onnx.ModelProto")
         return model, "an onnx.ModelProto"
     path = pathlib.Path(model)
     if not path.exists():
         raise OnnxImportError(f"{path}: no such file")
     if path.is_dir():
         raise OnnxImportError(f"{path}: is a directory, not an ONNX file")
+    if not path.is_file():  # a FIFO or a device: reading it may never end
+        raise OnnxImportError(f"{path}: not a regular file")
     try:
-        loaded = onnx.load(str(path))
+        size = path.stat().st_size
+        loaded = onnx.load(str(path), load_external_data=False)
+    except OSError as exc:
+        raise OnnxImportError(f"{path}: cannot read: {exc.strerror}") from None
     except Exception as exc:
-        msg = str(exc).strip().replace("\n", " ") or type(exc).__name__
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        where = None
+        if (onnx.serialization.registry.get_format_from_file_extension(
+                path.suffix) or "protobuf") == "protobuf":
+            try:
+                where = _wire_error(path.read_bytes(),
+                                    onnx.ModelProto.DESCRIPTOR)
+            except OSError:
+                pass
         raise OnnxImportError(f"{path}: not a valid ONNX model (cannot be "
-                              f"parsed: {msg})") from None
+                              f"parsed{' ' + where if where else ': ' + msg})"
+                              ) from None
+    if size == 0:
+        raise OnnxImportError(f"{path}: not a valid ONNX model (the file is "
+                              "empty)")
+    _check_utf8(loaded, path.name)
+    _load_external_data(loaded, path.parent)
     return loaded, path.name
 
 
+def _check_utf8(model: onnx.ModelProto, source: str) -> None:
+    found = _bad_utf8(model)
+    if found:
+        where, value = found
+        shown = value.decode("utf-8", "backslashreplace")
+        raise OnnxImportError(f"{source}: {where} is not valid UTF-8: "
+                              f"'{shown}'")
+
+
 def _check_model(model: onnx.ModelProto, source: str) -> onnx.ModelProto:
-    if model.ir_version <= 0 or not model.HasField("graph"):
-        raise OnnxImportError(f"{source}: not a valid ONNX model (no IR "
-                              "version or no graph)")
+    missing = [what for what, bad in (
+        ("no IR version", model.ir_version <= 0),
+        ("no graph", not model.HasField("graph"))) if bad]
+    if missing:
+        raise OnnxImportError(f"{source}: not a valid ONNX model ("
+                              + " and ".join(missing) + ")")
+    if model.ir_version > onnx.IR_VERSION:
+        raise OnnxImportError(
+            f"{source}: IR version {model.ir_version} is newer than "
+            f"{onnx.IR_VERSION}, the newest that onnx {onnx.__version__} "
+            "knows")
+    versions = sorted({op.version for op in model.opset_import
+                       if op.domain in ("", "ai.onnx")})
+    if len(versions) > 1:
+        raise OnnxImportError(
+            f"{source}: the default ONNX domain is imported more than once, "
+            f"as opsets {', '.join(map(str, versions))}")
     opset = _default_opset(model)
     if opset == 0:
         raise OnnxImportError(f"{source}: the model imports no default-domain "
                               "opset")
+    newest = onnx.defs.onnx_opset_version()
+    if opset > newest:
+        raise OnnxImportError(
+            f"{source}: opset {opset} is newer than {newest}, the newest "
+            f"that onnx {onnx.__version__} knows")
     if opset < MIN_OPSET:
         raise OnnxImportError(
             f"{source}: opset {opset} is older than {MIN_OPSET}, the oldest "
@@ -1918,8 +2378,8 @@ def _check_model(model: onnx.ModelProto, source: str) -> onnx.ModelProto:
             "onnx.version_converter.convert_version(model, 13)")
     if len(model.functions):
         try:
-            import onnx.inliner  # noqa: PLC0415 (not loaded by `import onnx`)
-            model = onnx.inliner.inline_local_functions(model)
+            from onnx import inliner  # noqa: PLC0415 (not in `import onnx`)
+            model = inliner.inline_local_functions(model)
         except Exception as exc:
             raise OnnxImportError(f"{source}: cannot inline the model's local "
                                   f"functions: {exc}") from None

@@ -133,9 +133,10 @@ def check(model, tmp_path, dnn_opt, dnn_run, expect=(), forbid=(),
     return text, printed
 
 
-def cli(args, cwd=None):
+def cli(args, cwd=None, timeout=300, preexec_fn=None):
     """Runs the importer's command line: .venv's console script when it is
-    installed next to this interpreter, else python -m dnn_mlir.importer."""
+    installed next to this interpreter, else python -m dnn_mlir.importer.
+    `preexec_fn` runs in the child before the importer (resource limits)."""
     script = pathlib.Path(sys.executable).parent / "dnn-import"
     if script.exists():
         cmd = [str(script)]
@@ -146,7 +147,8 @@ def cli(args, cwd=None):
         [str(ROOT / "python")] + [p for p in [env.get("PYTHONPATH")] if p])
     env.pop("DNN_IMPORT_TRACEBACK", None)
     return subprocess.run(cmd + [str(a) for a in args], capture_output=True,
-                          text=True, timeout=300, env=env, cwd=cwd)
+                          text=True, timeout=timeout, env=env, cwd=cwd,
+                          preexec_fn=preexec_fn)
 
 
 def expect_cli_error(model, tmp_path, *needles, args=()):
