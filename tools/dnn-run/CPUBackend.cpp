@@ -27,9 +27,11 @@
 
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 
 using namespace mlir;
@@ -42,7 +44,53 @@ static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
+//===----------------------------------------------------------------------===//
+// Allocation in the compiled code
+//===----------------------------------------------------------------------===//
+
+// The compiled code allocates its temporaries with malloc and uses them
+// without checking for null: a temporary larger than the memory would end
+// in a segmentation fault. These replacements, bound to the JIT's malloc,
+// calloc and aligned_alloc, report the failure and exit with status 1.
+
 namespace {
+
+/// The entry that runs, for the message.
+std::string runningEntry;
+
+[[noreturn]] void reportOutOfMemory(uint64_t bytes) {
+  llvm::outs().flush();
+  llvm::errs() << "dnn-run: running @" << runningEntry
+               << " failed: out of memory: the compiled code could not "
+                  "allocate "
+               << bytes << " bytes for a temporary buffer\n";
+  llvm::errs().flush();
+  std::_Exit(1);
+}
+
+void *dnnRunMalloc(size_t size) {
+  void *p = std::malloc(size);
+  if (!p && size)
+    reportOutOfMemory(size);
+  return p;
+}
+
+void *dnnRunCalloc(size_t count, size_t size) {
+  void *p = std::calloc(count, size);
+  if (!p && count && size) {
+    size_t bytes;
+    reportOutOfMemory(__builtin_mul_overflow(count, size, &bytes) ? UINT64_MAX
+                                                                  : bytes);
+  }
+  return p;
+}
+
+void *dnnRunAlignedAlloc(size_t alignment, size_t size) {
+  void *p = std::aligned_alloc(alignment, size);
+  if (!p && size)
+    reportOutOfMemory(size);
+  return p;
+}
 
 //===----------------------------------------------------------------------===//
 // CPUExecutable
@@ -85,6 +133,7 @@ CPUExecutable::run(llvm::ArrayRef<HostTensor *> inputs,
   for (void *&pointer : pointers)
     packedArgs.push_back(&pointer);
 
+  runningEntry = entry.name;
   for (unsigned i = 0; i < options.warmup; ++i)
     function(packedArgs.data());
   llvm::SmallVector<double> times;
@@ -222,12 +271,19 @@ CPUBackend::compile(ModuleOp module, const EntrySignature &entry) {
 
   // Runtime functions the lowered code may call besides libc and libm:
   // memrefCopy (memref.copy of non-contiguous buffers). Its library also
-  // brings in the f16/bf16 conversion builtins of mlir_float16_utils.
+  // brings in the f16/bf16 conversion builtins of mlir_float16_utils. The
+  // allocation functions are replaced by ones that report a failure (see
+  // above); free stays libc's.
   (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;
-    symbols[interner("memrefCopy")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-        llvm::JITSymbolFlags::Exported};
+    auto bind = [&](llvm::StringRef name, auto *function) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    bind("memrefCopy", &memrefCopy);
+    bind("malloc", &dnnRunMalloc);
+    bind("calloc", &dnnRunCalloc);
+    bind("aligned_alloc", &dnnRunAlignedAlloc);
     return symbols;
   });
 

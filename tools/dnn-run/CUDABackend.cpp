@@ -11,7 +11,10 @@
 #include "Backend.h"
 #include "Npy.h"
 
+#include "dnn/Dialect/DNN/IR/GPUTargets.h"
+
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OperationSupport.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -165,7 +168,10 @@ CUDABackend::compile(mlir::ModuleOp module, const EntrySignature &entry) {
     llvm::raw_fd_ostream os(source, ec);
     if (ec)
       return error("cannot write " + source + ": " + ec.message());
-    module.print(os);
+    // With the locations, so that what dnn-compile reports points into the
+    // user's file, not into this copy.
+    module.print(os, mlir::OpPrintingFlags().enableDebugInfo(
+                         /*enable=*/true, /*prettyForm=*/false));
   }
   llvm::SmallVector<std::string> argv = {
       *compiler, source, "-o", inDir(dir, "model.so"),
@@ -183,5 +189,11 @@ CUDABackend::compile(mlir::ModuleOp module, const EntrySignature &entry) {
 
 llvm::Expected<std::unique_ptr<Backend>>
 dnn_run::createCUDABackend(llvm::StringRef target) {
+  // A preset name is checked now, before a long compilation (a #dnn.gpu<...>
+  // attribute is left to dnn-compile).
+  if (!target.empty() && !target.starts_with("#") &&
+      !mlir::dnn::findGPUPreset(target))
+    return error("unknown GPU '" + target + "' for --gpu-target; known " +
+                 "presets: " + mlir::dnn::getGPUPresetNameList());
   return std::make_unique<CUDABackend>(target.str());
 }

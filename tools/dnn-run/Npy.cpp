@@ -9,6 +9,7 @@
 #include "Npy.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
@@ -19,6 +20,7 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 using namespace llvm;
 using namespace dnn_run;
@@ -103,7 +105,26 @@ private:
   Error error(const Twine &msg) {
     return createStringError(inconvertibleErrorCode(),
                              "malformed header: " + msg + " at offset " +
-                                 Twine(pos) + " of '" + text.trim() + "'");
+                                 Twine(pos) + " of '" + quote(text.trim()) +
+                                 "'");
+  }
+
+  /// `s` for a message: at most 200 characters, and printable (other bytes
+  /// as \xNN).
+  static std::string quote(StringRef s) {
+    std::string out;
+    for (char c : s.take_front(200)) {
+      if (isPrint(c)) {
+        out += c;
+      } else {
+        out += "\\x";
+        out += hexdigit((c >> 4) & 0xf, /*LowerCase=*/true);
+        out += hexdigit(c & 0xf, /*LowerCase=*/true);
+      }
+    }
+    if (s.size() > 200)
+      out += "...";
+    return out;
   }
 
   void skipSpace() {
@@ -144,7 +165,7 @@ private:
         return v;
       }
     }
-    return error("unexpected character '" + Twine(c) + "'");
+    return error("unexpected character '" + quote(StringRef(&c, 1)) + "'");
   }
 
   Expected<PyValue> parseDict(unsigned depth) {
@@ -235,29 +256,18 @@ static Error npyError(const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), msg);
 }
 
-Expected<NpyArray> dnn_run::parseNpy(StringRef buffer) {
-  if (!buffer.starts_with(kMagic))
-    return npyError("not an .npy file (no \\x93NUMPY magic string)");
-  if (buffer.size() < kMagic.size() + 2)
-    return npyError("truncated .npy file (no version)");
-  unsigned major = static_cast<unsigned char>(buffer[6]);
-  unsigned minor = static_cast<unsigned char>(buffer[7]);
-  if (major < 1 || major > 3 || minor != 0)
-    return npyError("unsupported .npy format version " + Twine(major) + "." +
-                    Twine(minor) + " (1.0, 2.0 and 3.0 are supported)");
-  size_t lenBytes = major == 1 ? 2 : 4;
-  size_t prefix = 8 + lenBytes;
-  if (buffer.size() < prefix)
-    return npyError("truncated .npy file (no header length)");
-  uint64_t headerLen =
-      major == 1
-          ? support::endian::read16le(buffer.data() + 8)
-          : support::endian::read32le(buffer.data() + 8);
-  if (buffer.size() - prefix < headerLen)
-    return npyError("truncated .npy file (header of " + Twine(headerLen) +
-                    " bytes, file has " + Twine(buffer.size()) + " bytes)");
-  StringRef headerText = buffer.substr(prefix, headerLen);
+/// The longest header dnn-run reads (NumPy itself refuses more than 10000
+/// bytes unless told otherwise).
+static constexpr uint64_t kMaxHeaderBytes = uint64_t(1) << 20;
 
+/// At most this many elements in an array, whatever the file's size: more
+/// than any host holds, and their bytes cannot overflow.
+static constexpr uint64_t kMaxElements = uint64_t(1) << 48;
+
+/// Checks the header `headerText` (the dict) of a file of `fileSize` bytes
+/// whose data starts at `dataOffset`; returns the array without its data.
+static Expected<NpyArray> parseHeader(StringRef headerText, uint64_t fileSize,
+                                      uint64_t dataOffset) {
   Expected<PyValue> header = HeaderParser(headerText).parseTop();
   if (!header)
     return header.takeError();
@@ -284,10 +294,13 @@ Expected<NpyArray> dnn_run::parseNpy(StringRef buffer) {
     byteOrder = d.front();
     d = d.drop_front();
   }
-  if (d.size() < 2 || !isAlpha(d.front()) ||
+  // Numbers, bools and raw bytes ('V': how bfloat16 travels) only: object
+  // arrays ('|O', pickles), strings, datetimes are not read.
+  if (d.size() < 2 || !StringRef("fiucbVS").contains(d.front()) ||
       d.drop_front().getAsInteger(10, array.itemSize) || array.itemSize == 0 ||
       array.itemSize > 16)
-    return npyError("unsupported dtype '" + descr->str + "'");
+    return npyError("unsupported dtype '" + descr->str +
+                    "' (dnn-run reads arrays of numbers)");
   array.kind = d.front();
   if (array.itemSize > 1) {
     char foreign = sys::IsLittleEndianHost ? '>' : '<';
@@ -315,13 +328,15 @@ Expected<NpyArray> dnn_run::parseNpy(StringRef buffer) {
     bool overflow = false;
     numElements = SaturatingMultiply<uint64_t>(numElements, dim.integer,
                                                &overflow);
-    if (overflow || numElements > (uint64_t(1) << 48))
+    if (overflow || numElements > kMaxElements)
       return npyError("array of shape " + formatNpyShape(array.shape) +
                       " is too large");
   }
 
+  // The data must fill the rest of the file exactly: this is checked on the
+  // file's size, before anything is read.
   uint64_t dataBytes = numElements * array.itemSize;
-  uint64_t available = buffer.size() - prefix - headerLen;
+  uint64_t available = fileSize - dataOffset;
   if (available < dataBytes)
     return npyError("truncated .npy file: " + array.describe() + " needs " +
                     Twine(dataBytes) + " bytes of data, the file has " +
@@ -329,18 +344,116 @@ Expected<NpyArray> dnn_run::parseNpy(StringRef buffer) {
   if (available > dataBytes)
     return npyError("corrupt .npy file: " + Twine(available - dataBytes) +
                     " bytes after the data of the " + array.describe());
-  StringRef data = buffer.substr(prefix + headerLen);
-  array.data.assign(data.begin(), data.end());
   return array;
 }
 
-Expected<NpyArray> dnn_run::readNpy(StringRef path) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
-      MemoryBuffer::getFile(path, /*IsText=*/false,
-                            /*RequiresNullTerminator=*/false);
-  if (!file)
-    return npyError("cannot read the file: " + file.getError().message());
-  return parseNpy((*file)->getBuffer());
+/// What a file of `type` is, for a message.
+static StringRef describeFileType(sys::fs::file_type type) {
+  switch (type) {
+  case sys::fs::file_type::directory_file:
+    return "a directory";
+  case sys::fs::file_type::fifo_file:
+    return "a FIFO";
+  case sys::fs::file_type::character_file:
+    return "a character device";
+  case sys::fs::file_type::block_file:
+    return "a block device";
+  case sys::fs::file_type::socket_file:
+    return "a socket";
+  default:
+    return "not a regular file";
+  }
+}
+
+Expected<NpyArray>
+dnn_run::readNpy(StringRef path, function_ref<Error(const NpyArray &)> check) {
+  // Regular files only: a FIFO would block, a device (/dev/zero) never end.
+  sys::fs::file_status status;
+  if (std::error_code ec = sys::fs::status(path, status))
+    return npyError("cannot read the file: " + ec.message());
+  if (status.type() != sys::fs::file_type::regular_file)
+    return npyError("cannot read the file: it is " +
+                    describeFileType(status.type()) +
+                    ", not a regular .npy file");
+  uint64_t fileSize = status.getSize();
+
+  Expected<sys::fs::file_t> fd = sys::fs::openNativeFileForRead(path);
+  if (!fd)
+    return npyError("cannot read the file: " + toString(fd.takeError()));
+  auto closeFile = make_scope_exit([&] { sys::fs::closeFile(*fd); });
+  auto readSlice =
+      [&](uint64_t size,
+          uint64_t offset) -> Expected<std::unique_ptr<MemoryBuffer>> {
+    ErrorOr<std::unique_ptr<MemoryBuffer>> slice =
+        MemoryBuffer::getOpenFileSlice(*fd, path, size, offset);
+    if (!slice)
+      return npyError("cannot read the file: " + slice.getError().message());
+    if ((*slice)->getBufferSize() != size)
+      return npyError("cannot read the file: it changed while being read");
+    return std::move(*slice);
+  };
+
+  // Magic string, version, header length.
+  if (fileSize == 0)
+    return npyError("not an .npy file (the file is empty)");
+  Expected<std::unique_ptr<MemoryBuffer>> start =
+      readSlice(std::min<uint64_t>(fileSize, 12), 0);
+  if (!start)
+    return start.takeError();
+  StringRef prefixBytes = (*start)->getBuffer();
+  if (!prefixBytes.starts_with(kMagic)) {
+    if (StringRef(kMagic).starts_with(prefixBytes))
+      return npyError("truncated .npy file (" + Twine(fileSize) +
+                      " bytes, part of the magic string)");
+    return npyError("not an .npy file (no \\x93NUMPY magic string)");
+  }
+  if (fileSize < kMagic.size() + 2)
+    return npyError("truncated .npy file (no version)");
+  unsigned major = static_cast<unsigned char>(prefixBytes[6]);
+  unsigned minor = static_cast<unsigned char>(prefixBytes[7]);
+  if (major < 1 || major > 3 || minor != 0)
+    return npyError("unsupported .npy format version " + Twine(major) + "." +
+                    Twine(minor) + " (1.0, 2.0 and 3.0 are supported)");
+  size_t lenBytes = major == 1 ? 2 : 4;
+  uint64_t prefix = 8 + lenBytes;
+  if (fileSize < prefix)
+    return npyError("truncated .npy file (no header length)");
+  uint64_t headerLen =
+      major == 1 ? support::endian::read16le(prefixBytes.data() + 8)
+                 : support::endian::read32le(prefixBytes.data() + 8);
+  if (fileSize - prefix < headerLen)
+    return npyError("truncated .npy file (header of " + Twine(headerLen) +
+                    " bytes, file has " + Twine(fileSize) + " bytes)");
+  if (headerLen > kMaxHeaderBytes)
+    return npyError("malformed header: " + Twine(headerLen) +
+                    " bytes long, more than the " + Twine(kMaxHeaderBytes) +
+                    " dnn-run reads");
+
+  // The header, checked on its own and against the file's size.
+  Expected<std::unique_ptr<MemoryBuffer>> headerBuffer =
+      readSlice(headerLen, prefix);
+  if (!headerBuffer)
+    return headerBuffer.takeError();
+  Expected<NpyArray> array =
+      parseHeader((*headerBuffer)->getBuffer(), fileSize, prefix + headerLen);
+  if (!array)
+    return array.takeError();
+  if (check)
+    if (Error err = check(*array))
+      return std::move(err);
+
+  // The data (mapped where large).
+  uint64_t dataBytes = fileSize - prefix - headerLen;
+  if (dataBytes == 0)
+    return array;
+  Expected<std::unique_ptr<MemoryBuffer>> data =
+      readSlice(dataBytes, prefix + headerLen);
+  if (!data)
+    return data.takeError();
+  array->storage = std::move(*data);
+  array->data = ArrayRef<char>(array->storage->getBufferStart(),
+                               array->storage->getBufferSize());
+  return array;
 }
 
 //===----------------------------------------------------------------------===//

@@ -14,12 +14,14 @@
 #define DNN_TOOLS_DNN_RUN_NPY_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 
+#include <memory>
 #include <string>
-#include <vector>
 
 namespace dnn_run {
 
@@ -31,8 +33,10 @@ struct NpyArray {
   /// Bytes per element.
   unsigned itemSize = 4;
   llvm::SmallVector<int64_t> shape;
-  /// Row-major element data in host byte order.
-  std::vector<char> data;
+  /// Row-major element data in host byte order, in `storage`.
+  llvm::ArrayRef<char> data;
+  /// The file's data, mapped or read (shared, so that arrays copy cheaply).
+  std::shared_ptr<llvm::MemoryBuffer> storage;
 
   int64_t getNumElements() const;
   /// NumPy's name of the element type ("float32", "int64", ...).
@@ -44,11 +48,15 @@ struct NpyArray {
 /// NumPy's spelling of a shape: "(1, 3)", "(5,)" or "()".
 std::string formatNpyShape(llvm::ArrayRef<int64_t> shape);
 
-/// Parses the image of an .npy file held in memory.
-llvm::Expected<NpyArray> parseNpy(llvm::StringRef buffer);
-
-/// Reads the .npy file `path`; errors do not repeat the path.
-llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
+/// Reads the .npy file `path` (a regular file: directories, FIFOs and
+/// devices are refused, so that /dev/zero or a pipe never hangs the reader);
+/// errors do not repeat the path. The header is read and checked first,
+/// against the size of the file too, and then handed to `check` (when
+/// given) before any data is read: a caller that expects a dtype and a
+/// shape rejects a wrong or absurdly large array without reading it.
+llvm::Expected<NpyArray>
+readNpy(llvm::StringRef path,
+        llvm::function_ref<llvm::Error(const NpyArray &)> check = nullptr);
 
 /// Writes a C-order little-endian array of `kind`/`itemSize` elements (e.g.
 /// 'f'/4 for float32) to `path`; `data` holds the raw elements.

@@ -148,10 +148,35 @@ static cl::opt<std::string> gpuTarget(
 
 namespace {
 
+/// The largest tensor (argument, result, intermediate value) dnn-run runs:
+/// 1 TiB, far beyond any host; larger ones are refused before anything is
+/// allocated (smaller ones may still fail to allocate, which is reported).
+constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 40;
+
+/// The most timed runs of --repeat (their times are kept for the median).
+constexpr int kMaxRepeat = 1000000;
+
+/// The largest module dnn-run reads from a pipe or a device on stdin
+/// (`-`; a regular file has its size and is mapped): /dev/zero would never
+/// end.
+constexpr size_t kMaxStreamedModelBytes = size_t(1) << 30;
+
+/// The deepest nesting of brackets in a module dnn-run parses. The MLIR
+/// parser recurses on each level and overflows its stack after a few
+/// thousand; real modules nest a few dozen at most.
+constexpr unsigned kMaxNesting = 512;
+
 /// Prints "dnn-run: <msg>" on stderr; returns the exit status of errors, 1.
 int fail(const llvm::Twine &msg) {
   llvm::errs() << "dnn-run: " << msg << "\n";
   return 1;
+}
+
+/// `value` as printf's %g spells it.
+std::string formatDouble(double value) {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%g", value);
+  return s;
 }
 
 /// "1 input", "2 inputs".
@@ -188,10 +213,153 @@ LogicalResult getTensorSpec(func::FuncOp func, Type type,
   // At most 2^40 bytes: far beyond any host, and no overflow of the sizes.
   int64_t bytes = spec.getElementBytes();
   for (int64_t d : spec.shape)
-    if (llvm::MulOverflow(bytes, d, bytes) || bytes > (int64_t(1) << 40))
+    if (llvm::MulOverflow(bytes, d, bytes) ||
+        bytes > static_cast<int64_t>(kMaxTensorBytes))
       return func.emitError() << "entry function @" << func.getSymName()
                               << ": " << what << " of type " << type
                               << " is too large to run";
+  return success();
+}
+
+/// Bytes of a value of the statically shaped `type`, or nullopt when it
+/// has no static size (or when that overflows).
+std::optional<uint64_t> getStaticBytes(ShapedType type) {
+  if (!type.hasRank() || !type.hasStaticShape())
+    return std::nullopt;
+  Type element = type.getElementType();
+  uint64_t elementBytes = 8; // index, pointers, anything else.
+  if (auto complex = dyn_cast<ComplexType>(element))
+    element = complex.getElementType();
+  if (element.isIntOrFloat())
+    elementBytes = std::max<uint64_t>(
+        1, llvm::divideCeil(element.getIntOrFloatBitWidth(), 8));
+  if (isa<ComplexType>(type.getElementType()))
+    elementBytes *= 2;
+  uint64_t bytes = elementBytes;
+  for (int64_t d : type.getShape())
+    if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes))
+      return std::nullopt;
+  return bytes;
+}
+
+/// Refuses a module where any value (an intermediate tensor, a constant, a
+/// buffer, a global) is larger than dnn-run can ever run, at the value's
+/// location: before anything is allocated or compiled, instead of an
+/// allocation failing in the compiled code.
+LogicalResult checkValueSizes(ModuleOp module) {
+  auto tooLarge = [](Type type, uint64_t &bytes) {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasRank() || !shaped.hasStaticShape())
+      return false;
+    std::optional<uint64_t> size = getStaticBytes(shaped);
+    bytes = size.value_or(0);
+    return !size || *size > kMaxTensorBytes;
+  };
+  auto report = [](Operation *op, Location loc, const llvm::Twine &what,
+                   Type type, uint64_t bytes) {
+    InFlightDiagnostic diag = emitError(loc);
+    diag << "'" << op->getName() << "': " << what << " has type " << type;
+    if (bytes)
+      diag << " (" << bytes << " bytes)";
+    diag << ", too large for dnn-run to run (at most " << kMaxTensorBytes
+         << " bytes per tensor)";
+  };
+  WalkResult result = module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    uint64_t bytes;
+    for (auto [i, type] : llvm::enumerate(op->getResultTypes())) {
+      if (tooLarge(type, bytes)) {
+        report(op, op->getLoc(), "result " + llvm::Twine(i), type, bytes);
+        return WalkResult::interrupt();
+      }
+    }
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (BlockArgument arg : block.getArguments())
+          if (tooLarge(arg.getType(), bytes)) {
+            report(op, arg.getLoc(),
+                   "block argument " + llvm::Twine(arg.getArgNumber()),
+                   arg.getType(), bytes);
+            return WalkResult::interrupt();
+          }
+    // Types held by attributes: memref.global, ...
+    for (NamedAttribute attr : op->getAttrs())
+      if (auto typeAttr = dyn_cast<TypeAttr>(attr.getValue()))
+        if (tooLarge(typeAttr.getValue(), bytes)) {
+          report(op, op->getLoc(), "'" + attr.getName().strref() + "'",
+                 typeAttr.getValue(), bytes);
+          return WalkResult::interrupt();
+        }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// The module text: the file `path`, or stdin for "-" (at most
+/// kMaxStreamedModelBytes of it when it is not a regular file).
+std::unique_ptr<llvm::MemoryBuffer> readModel(llvm::StringRef path,
+                                              std::string &errorMessage) {
+  llvm::sys::fs::file_t stdinHandle = llvm::sys::fs::getStdinHandle();
+  llvm::sys::fs::file_status status;
+  if (path != "-" || (!llvm::sys::fs::status(stdinHandle, status) &&
+                      status.type() == llvm::sys::fs::file_type::regular_file))
+    return openInputFile(path, &errorMessage);
+  std::string text;
+  llvm::SmallVector<char, 0> chunk(1 << 20);
+  while (true) {
+    llvm::Expected<size_t> n =
+        llvm::sys::fs::readNativeFile(stdinHandle, chunk);
+    if (!n) {
+      errorMessage = toString(n.takeError());
+      return nullptr;
+    }
+    if (*n == 0)
+      break;
+    if (text.size() + *n > kMaxStreamedModelBytes) {
+      errorMessage = "more than " + std::to_string(kMaxStreamedModelBytes) +
+                     " bytes on stdin; give a model that large as a file";
+      return nullptr;
+    }
+    text.append(chunk.data(), *n);
+  }
+  return llvm::MemoryBuffer::getMemBufferCopy(text, "<stdin>");
+}
+
+/// Checks that the brackets ((), [], {}, <>) of the module text in
+/// `sourceMgr` nest at most kMaxNesting deep (outside strings and
+/// comments; the '>' of '->' closes nothing), else reports where they go
+/// deeper, so that the parser never overflows its stack.
+LogicalResult checkNesting(const llvm::SourceMgr &sourceMgr) {
+  llvm::StringRef text =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
+  unsigned depth = 0;
+  for (size_t i = 0, e = text.size(); i < e; ++i) {
+    char c = text[i];
+    if (c == '"') { // A string: up to the closing quote or the line's end.
+      for (++i; i < e && text[i] != '"' && text[i] != '\n'; ++i)
+        if (text[i] == '\\')
+          ++i;
+    } else if (c == '/' && i + 1 < e && text[i + 1] == '/') { // A comment.
+      while (i < e && text[i] != '\n')
+        ++i;
+    } else if (c == '(' || c == '[' || c == '{' || c == '<') {
+      if (++depth > kMaxNesting) {
+        // Without the source line, which may be megabytes long here.
+        auto [line, column] = sourceMgr.getLineAndColumn(
+            llvm::SMLoc::getFromPointer(text.data() + i));
+        llvm::errs() << sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
+                            ->getBufferIdentifier()
+                     << ":" << line << ":" << column
+                     << ": error: brackets nest more than " << kMaxNesting
+                     << " levels deep here; dnn-run does not parse such a "
+                        "module (the MLIR parser would overflow its stack)\n";
+        return failure();
+      }
+    } else if (c == ')' || c == ']' || c == '}' ||
+               (c == '>' && (i == 0 || text[i - 1] != '-'))) {
+      if (depth)
+        --depth;
+    }
+  }
   return success();
 }
 
@@ -304,22 +472,28 @@ unsigned npyItemSize(const TensorSpec &spec) {
 LogicalResult loadInput(unsigned index, llvm::StringRef path,
                         HostTensor &tensor) {
   const TensorSpec &spec = tensor.getSpec();
-  llvm::Expected<NpyArray> array = readNpy(path);
+  bool bf16 = spec.kind == ElementKind::BF16;
+  // The dtype and the shape are checked on the header, before the data is
+  // read (a file can claim any size).
+  auto check = [&](const NpyArray &header) -> llvm::Error {
+    if (header.kind == 'f' && header.itemSize == npyItemSize(spec) &&
+        llvm::ArrayRef<int64_t>(header.shape) == llvm::ArrayRef(spec.shape))
+      return llvm::Error::success();
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "expected " + spec.typeName + (bf16 ? " (as a float32 array)" : "") +
+            ", got " + header.describe());
+  };
+  llvm::Expected<NpyArray> array = readNpy(path, check);
   if (!array) {
     fail("input " + llvm::Twine(index) + " (" + path +
          "): " + toString(array.takeError()));
     return failure();
   }
-  bool bf16 = spec.kind == ElementKind::BF16;
-  if (array->kind != 'f' || array->itemSize != npyItemSize(spec) ||
-      llvm::ArrayRef<int64_t>(array->shape) != llvm::ArrayRef(spec.shape)) {
-    fail("input " + llvm::Twine(index) + " (" + path + "): expected " +
-         spec.typeName + (bf16 ? " (as a float32 array)" : "") + ", got " +
-         array->describe());
-    return failure();
-  }
   if (!bf16) {
-    std::memcpy(tensor.getData(), array->data.data(), tensor.getSizeInBytes());
+    if (tensor.getSizeInBytes())
+      std::memcpy(tensor.getData(), array->data.data(),
+                  tensor.getSizeInBytes());
     return success();
   }
   auto *out = static_cast<uint16_t *>(tensor.getData());
@@ -468,20 +642,49 @@ int main(int argc, char **argv) {
                 "only");
   if (repeat < 1)
     return fail("--repeat must be at least 1, got " + llvm::Twine(repeat));
-  if (!(relTolerance >= 0) || !(absTolerance >= 0))
-    return fail("--rtol and --atol must be non-negative numbers");
+  if (repeat > kMaxRepeat)
+    return fail("--repeat must be at most " + llvm::Twine(kMaxRepeat) +
+                ", got " + llvm::Twine(repeat));
+  for (auto [name, value] : {std::make_pair("--rtol", relTolerance.getValue()),
+                             std::make_pair("--atol", absTolerance.getValue())})
+    if (!(value >= 0) || !std::isfinite(value))
+      return fail(llvm::Twine("--rtol and --atol must be non-negative numbers "
+                              "(and finite), got ") +
+                  name + "=" + formatDouble(value));
+  if (entryName.empty())
+    return fail("--entry needs the name of a function");
+  for (auto [what, files] : {std::make_pair("input", &inputFiles),
+                             std::make_pair("reference", &compareFiles)})
+    for (auto [i, path] : llvm::enumerate(*files))
+      if (path.empty())
+        return fail(llvm::Twine(what) + " " + llvm::Twine(i) +
+                    ": empty file name in --" +
+                    (files == &inputFiles ? "input" : "compare"));
+  if (!dumpObject.empty()) {
+    // Fail now rather than after the compilation (the ExecutionEngine only
+    // warns when it cannot write the file).
+    std::error_code ec;
+    { llvm::raw_fd_ostream os(dumpObject, ec); }
+    if (ec)
+      return fail("cannot write the --dump-object file '" + dumpObject +
+                  "': " + ec.message());
+  }
 
   // The references, read early so that a bad file fails fast.
   llvm::SmallVector<NpyArray> refs;
   for (auto [i, path] : llvm::enumerate(compareFiles)) {
-    llvm::Expected<NpyArray> ref = readNpy(path);
+    llvm::Expected<NpyArray> ref =
+        readNpy(path, [](const NpyArray &header) -> llvm::Error {
+          if (isFloatArray(header))
+            return llvm::Error::success();
+          return llvm::createStringError(
+              llvm::inconvertibleErrorCode(),
+              "expected a float16, float32 or float64 array, got " +
+                  header.describe());
+        });
     if (!ref)
       return fail("reference " + llvm::Twine(i) + " (" + path +
                   "): " + toString(ref.takeError()));
-    if (!isFloatArray(*ref))
-      return fail("reference " + llvm::Twine(i) + " (" + path +
-                  "): expected a float16, float32 or float64 array, got " +
-                  ref->describe());
     refs.push_back(std::move(*ref));
   }
 
@@ -508,14 +711,28 @@ int main(int argc, char **argv) {
   context.getOrLoadDialect<bufferization::BufferizationDialect>();
   context.getOrLoadDialect<LLVM::LLVMDialect>();
 
+  // A directory or a device (/dev/zero would be read forever) is no model;
+  // a pipe is (process substitution).
+  llvm::sys::fs::file_status modelStatus;
+  if (modelFile != "-" && !llvm::sys::fs::status(modelFile, modelStatus)) {
+    llvm::sys::fs::file_type type = modelStatus.type();
+    if (type == llvm::sys::fs::file_type::directory_file)
+      return fail("cannot read '" + modelFile + "': it is a directory");
+    if (type != llvm::sys::fs::file_type::regular_file &&
+        type != llvm::sys::fs::file_type::fifo_file)
+      return fail("cannot read '" + modelFile +
+                  "': it is not a regular file (a device or a socket)");
+  }
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(modelFile, &errorMessage);
+      readModel(modelFile, errorMessage);
   if (!file)
     return fail("cannot read '" + modelFile + "': " + errorMessage);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  if (failed(checkNesting(sourceMgr)))
+    return fail("cannot load " + modelFile);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return fail("cannot load " + modelFile);
@@ -525,6 +742,9 @@ int main(int argc, char **argv) {
   if (failed(entry))
     return 1;
   eraseUnreachableFunctions(*module, *entry);
+  if (failed(checkValueSizes(*module)))
+    return fail("cannot run @" + signature.name + " of " + modelFile +
+                ": a tensor is too large");
 
   // Large constants become trailing arguments bound to host copies of their
   // values: the JIT then never translates or emits the weights.
@@ -541,8 +761,12 @@ int main(int argc, char **argv) {
                                spec)))
         return 1;
       llvm::Expected<HostTensor> tensor = HostTensor::create(spec);
-      if (!tensor)
-        return fail(toString(tensor.takeError()));
+      if (!tensor) {
+        // At the constant's own location (the argument's).
+        emitError(entry->getArgument(weight.argIndex).getLoc())
+            << toString(tensor.takeError()) << " (the value of this constant)";
+        return 1;
+      }
       if (!weight.data.empty()) {
         std::memcpy(tensor->getData(), weight.data.data(),
                     std::min(weight.data.size(), tensor->getSizeInBytes()));
@@ -572,12 +796,17 @@ int main(int argc, char **argv) {
 
   // Inputs: all from .npy files, or all random.
   llvm::SmallVector<HostTensor> inputs, outputs;
-  for (auto [specs, tensors] : {std::make_pair(&signature.inputs, &inputs),
-                                std::make_pair(&signature.outputs, &outputs)}) {
-    for (const TensorSpec &spec : *specs) {
+  for (auto [what, specs, tensors] :
+       {std::make_tuple("argument", &signature.inputs, &inputs),
+        std::make_tuple("result", &signature.outputs, &outputs)}) {
+    for (auto [i, spec] : llvm::enumerate(*specs)) {
       llvm::Expected<HostTensor> tensor = HostTensor::create(spec);
-      if (!tensor)
-        return fail(toString(tensor.takeError()));
+      if (!tensor) {
+        entry->emitError() << "entry function @" << signature.name << ": "
+                           << what << " " << i << ": "
+                           << toString(tensor.takeError());
+        return 1;
+      }
       tensors->push_back(std::move(*tensor));
     }
   }
