@@ -177,10 +177,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       llvm::MemoryBuffer::getMemBuffer(source, "fuzz-input",
                                        /*RequiresNullTerminator=*/false),
       llvm::SMLoc());
-  sourceMgr->setDiagHandler([](const llvm::SMDiagnostic &, void *) {});
-  if (failed(dnn::checkParserHazards(*sourceMgr)))
+  if (failed(dnn::checkParserHazards(*sourceMgr, llvm::nulls())))
     return 0;
-  sourceMgr->setDiagHandler(nullptr);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, config);
   if (!module)
     return 0;

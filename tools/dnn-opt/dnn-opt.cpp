@@ -41,7 +41,7 @@ int main(int argc, char **argv) {
     if (file) {
       llvm::SourceMgr screen;
       screen.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-      if (mlir::failed(mlir::dnn::checkParserHazards(screen)))
+      if (mlir::failed(mlir::dnn::checkParserHazards(screen, llvm::errs())))
         return 1;
     }
   }

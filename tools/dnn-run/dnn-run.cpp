@@ -13,6 +13,7 @@
 #include "Npy.h"
 
 #include "dnn/InitDNN.h"
+#include "dnn/Support/InputChecks.h"
 #include "dnn/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -161,10 +162,6 @@ constexpr int kMaxRepeat = 1000000;
 /// end.
 constexpr size_t kMaxStreamedModelBytes = size_t(1) << 30;
 
-/// The deepest nesting of brackets in a module dnn-run parses. The MLIR
-/// parser recurses on each level and overflows its stack after a few
-/// thousand; real modules nest a few dozen at most.
-constexpr unsigned kMaxNesting = 512;
 
 /// Prints "dnn-run: <msg>" on stderr; returns the exit status of errors, 1.
 int fail(const llvm::Twine &msg) {
@@ -322,45 +319,6 @@ std::unique_ptr<llvm::MemoryBuffer> readModel(llvm::StringRef path,
     text.append(chunk.data(), *n);
   }
   return llvm::MemoryBuffer::getMemBufferCopy(text, "<stdin>");
-}
-
-/// Checks that the brackets ((), [], {}, <>) of the module text in
-/// `sourceMgr` nest at most kMaxNesting deep (outside strings and
-/// comments; the '>' of '->' closes nothing), else reports where they go
-/// deeper, so that the parser never overflows its stack.
-LogicalResult checkNesting(const llvm::SourceMgr &sourceMgr) {
-  llvm::StringRef text =
-      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
-  unsigned depth = 0;
-  for (size_t i = 0, e = text.size(); i < e; ++i) {
-    char c = text[i];
-    if (c == '"') { // A string: up to the closing quote or the line's end.
-      for (++i; i < e && text[i] != '"' && text[i] != '\n'; ++i)
-        if (text[i] == '\\')
-          ++i;
-    } else if (c == '/' && i + 1 < e && text[i + 1] == '/') { // A comment.
-      while (i < e && text[i] != '\n')
-        ++i;
-    } else if (c == '(' || c == '[' || c == '{' || c == '<') {
-      if (++depth > kMaxNesting) {
-        // Without the source line, which may be megabytes long here.
-        auto [line, column] = sourceMgr.getLineAndColumn(
-            llvm::SMLoc::getFromPointer(text.data() + i));
-        llvm::errs() << sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())
-                            ->getBufferIdentifier()
-                     << ":" << line << ":" << column
-                     << ": error: brackets nest more than " << kMaxNesting
-                     << " levels deep here; dnn-run does not parse such a "
-                        "module (the MLIR parser would overflow its stack)\n";
-        return failure();
-      }
-    } else if (c == ')' || c == ']' || c == '}' ||
-               (c == '>' && (i == 0 || text[i - 1] != '-'))) {
-      if (depth)
-        --depth;
-    }
-  }
-  return success();
 }
 
 /// Finds the entry function and records its signature.
@@ -731,7 +689,8 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  if (failed(checkNesting(sourceMgr)))
+  // What would crash the MLIR parser (dnn/Support/InputChecks.h).
+  if (failed(dnn::checkParserHazards(sourceMgr, llvm::errs())))
     return fail("cannot load " + modelFile);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)

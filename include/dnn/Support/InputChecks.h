@@ -14,15 +14,22 @@
 
 namespace llvm {
 class SourceMgr;
+class raw_ostream;
 } // namespace llvm
 
 namespace mlir::dnn {
 
-/// Checks the main buffer of `sourceMgr`: a dialect_resources blob whose
-/// 4-byte alignment header is 0 makes MLIR 22's parser abort (it allocates
-/// with alignment 0). Reports each such blob as a located error through
-/// `sourceMgr` and fails; succeeds on anything else.
-LogicalResult checkParserHazards(llvm::SourceMgr &sourceMgr);
+/// The deepest bracket nesting accepted; real modules nest a few dozen.
+constexpr unsigned kMaxNesting = 512;
+
+/// Checks the main buffer of `sourceMgr` for what takes MLIR 22's parser
+/// down: brackets nested more than kMaxNesting deep (it recurses per level
+/// and overflows its stack), and a dialect_resources blob whose 4-byte
+/// alignment header is 0 (it allocates with alignment 0 and aborts). Reports
+/// each as a located error (file:line:col) on `errs` and fails; succeeds on
+/// anything else.
+LogicalResult checkParserHazards(llvm::SourceMgr &sourceMgr,
+                                 llvm::raw_ostream &errs);
 
 } // namespace mlir::dnn
 
