@@ -58,6 +58,16 @@ if config.dnn_have_cuda:
     config.available_features.add("cuda")
 if config.dnn_have_capi:
     config.available_features.add("capi")
+# The sanitizer build (utils/sanitize.sh, docs/robustness.md). LLVM's
+# allocators, inlined into our instrumented code, poison memory that
+# Debian's uninstrumented libMLIR.so then uses legitimately: user poisoning
+# is switched off. Leak reports would list MLIR's process-lifetime
+# registries, so leak checking is off as well.
+if config.dnn_sanitizers:
+    config.available_features.add("sanitizers")
+    config.environment["ASAN_OPTIONS"] = (
+        "allow_user_poisoning=0:detect_leaks=0:abort_on_error=1")
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
 # The CUDA runtime (lib/Runtime) and the fake driver its tests load in place
 # of libcuda (docs/runtime.md).
 if config.dnn_have_runtime:

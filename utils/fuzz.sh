@@ -29,11 +29,11 @@ python3 utils/fuzz_seeds.py "$ROOT" "$WORK/seeds"
 
 # A dictionary of the dialect's words: op names, attribute and keyword names.
 {
-  grep -ho 'DNN_Op<"[a-z_0-9]*"' include/dnn/Dialect/DNN/IR/DNNOps.td |
-    sed 's/DNN_Op<"\(.*\)"/"dnn.\1"/'
+  grep -ho 'DNN_[A-Za-z]*Op<"[a-z_0-9]*"' include/dnn/Dialect/DNN/IR/DNNOps.td |
+    sed 's/.*<"\(.*\)"/"dnn.\1"/' || true
   grep -ho 'let mnemonic = "[a-z_0-9]*"' include/dnn/Dialect/DNN/IR/*.td |
-    sed 's/let mnemonic = "\(.*\)"/"#dnn.\1"/'
-  grep -ho '"dnn\.[a-z_]*"' include/dnn/Dialect/DNN/IR/DNNDialect.h | sort -u
+    sed 's/let mnemonic = "\(.*\)"/"#dnn.\1"/' || true
+  grep -ho '"dnn\.[a-z_]*"' include/dnn/Dialect/DNN/IR/DNNBase.td || true
   printf '"%s"\n' "dense_resource<" "dialect_resources" "tensor<" "xf32>" \
     "xf16>" "xbf16>" "xi32>" "0x04000000" "func.func" "return" "dense<" \
     "array<i64: " "-> (" "// -----"
@@ -45,7 +45,7 @@ start=$(date +%s)
 set +e
 # -fork keeps fuzzing after a crash, timeout or OOM (each is saved to
 # artifacts/); 30 s and 4 GiB per input are generous for modules of <= 64 KiB.
-ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" \
+ASAN_OPTIONS="allow_user_poisoning=0:detect_leaks=0:${ASAN_OPTIONS:-}" \
 "$FUZZER" "$WORK/corpus" "$WORK/seeds" \
   -dict="$WORK/dnn.dict" -max_total_time="$SECONDS_TO_RUN" -fork="$JOBS" \
   -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
