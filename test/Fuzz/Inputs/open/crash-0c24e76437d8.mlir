@@ -1,0 +1,5 @@
+
+
+// A concat of two 
+
+func.func @c

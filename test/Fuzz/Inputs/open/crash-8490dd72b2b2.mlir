@@ -1,0 +1,1 @@
+dnn.mapping

@@ -1,0 +1,5 @@
+
+
+// Parameters in
+
+ any
