@@ -4,6 +4,7 @@ import importlib.util
 import os
 import pathlib
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,15 @@ def fake_cuda(build_dir):
     if not lib.exists():
         pytest.skip("the fake CUDA driver is not built")
     return str(lib)
+
+
+def address_space_limit(nbytes: int):
+    """A preexec_fn for subprocess.run that caps the child's address space at
+    `nbytes`, so a runaway allocation fails inside the tool (the hostile-input
+    suites require a diagnostic, not an OOM kill)."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (nbytes, nbytes))
+    return limit
 
 
 def load_script(path: pathlib.Path, name: str):

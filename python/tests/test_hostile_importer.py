@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import pathlib
 import re
-import resource
 
 import numpy as np
 import onnx
@@ -29,14 +28,14 @@ import pytest
 from onnx import TensorProto as T
 from onnx import external_data_helper, helper, numpy_helper
 
+from conftest import address_space_limit
 from test_importer import F32, F64, cli, make_model, node, rand, roundtrip
 
 TIMEOUT_S = 60
 MEMORY_LIMIT = 4 << 30  # bytes of address space for the importer process
 
 
-def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+_limit_memory = address_space_limit(MEMORY_LIMIT)
 
 
 # ---------------------------------------------------------------------------

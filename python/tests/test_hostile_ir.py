@@ -9,10 +9,11 @@ say so and must succeed.
 """
 import json
 import re
-import resource
 import subprocess
 
 import pytest
+
+from conftest import address_space_limit
 
 TIMEOUT_S = 120
 MEMORY_LIMIT = 6 << 30  # address space: far above what any case needs
@@ -24,8 +25,7 @@ CPU_FLOW = ["--dnn-cpu-pipeline"]
 HERE = "// HERE"
 
 
-def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+_limit_memory = address_space_limit(MEMORY_LIMIT)
 
 
 def run_opt(dnn_opt, path, args):

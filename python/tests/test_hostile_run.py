@@ -17,7 +17,6 @@ tests match exactly); `expect_error` accepts these two.
 import os
 import pathlib
 import re
-import resource
 import shutil
 import struct
 import subprocess
@@ -25,6 +24,8 @@ import tempfile
 
 import numpy as np
 import pytest
+
+from conftest import address_space_limit
 
 TIMEOUT_S = 60
 ADDRESS_SPACE = 4 << 30
@@ -54,8 +55,7 @@ def model_ref(x, w, b, lw, lb):
     return np.maximum(conv, 0).reshape(1, 144) @ lw.T.astype(np.float64) + lb
 
 
-def _limits():
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+_limits = address_space_limit(ADDRESS_SPACE)
 
 
 def _limits_as_nobody():
