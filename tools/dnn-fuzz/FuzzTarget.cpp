@@ -108,14 +108,10 @@ void runFlow(ModuleOp module, llvm::ArrayRef<const char *> flow,
              bool attachTarget) {
   MLIRContext *ctx = module->getContext();
   OwningOpRef<ModuleOp> work = module.clone();
-  std::string firstStep;
-  if (attachTarget && !(*work)->hasAttr("dnn.target"))
-    firstStep = "dnn-attach-target{gpu=h100}";
   llvm::SmallVector<std::string> steps;
-  if (!firstStep.empty())
-    steps.push_back(firstStep);
-  for (const char *step : flow)
-    steps.push_back(step);
+  if (attachTarget && !(*work)->hasAttr("dnn.target"))
+    steps.push_back("dnn-attach-target{gpu=h100}");
+  steps.append(flow.begin(), flow.end());
   for (const std::string &step : steps) {
     PassManager pm(ctx, ModuleOp::getOperationName(),
                    OpPassManager::Nesting::Implicit);
