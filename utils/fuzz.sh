@@ -20,10 +20,14 @@ WORK="$BUILD_DIR/fuzz"
 LOG_CSV="$ROOT/docs/data/fuzz-runs.csv"
 
 ./utils/sanitize.sh --build
-FUZZER="$BUILD_DIR/bin/dnn-fuzz"
-[[ -x "$FUZZER" ]] || { echo "fuzz.sh: $FUZZER was not built" >&2; exit 1; }
+[[ -x "$BUILD_DIR/bin/dnn-fuzz" ]] ||
+  { echo "fuzz.sh: $BUILD_DIR/bin/dnn-fuzz was not built" >&2; exit 1; }
 
 mkdir -p "$WORK/corpus" "$WORK/artifacts"
+# Fork mode starts the binary again for every job: fuzz a copy, so that a
+# rebuild during the run does not change (or break) the fuzzer under it.
+FUZZER="$WORK/dnn-fuzz"
+cp "$BUILD_DIR/bin/dnn-fuzz" "$FUZZER"
 rm -rf "$WORK/seeds" "$WORK/artifacts"/*
 python3 utils/fuzz_seeds.py "$ROOT" "$WORK/seeds"
 

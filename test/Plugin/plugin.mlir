@@ -2,6 +2,8 @@
 // and runs dnn passes through the pass plugin (passes from a plugin are named
 // in --pass-pipeline: the command-line pass flags are fixed before plugins
 // load).
+// Upstream mlir-opt carries no sanitizer runtime for an instrumented plugin.
+// UNSUPPORTED: sanitizers
 // RUN: mlir-opt %s --load-dialect-plugin=%dnn_lib_dir/DNNPlugin%shlibext | FileCheck %s --check-prefix=DIALECT
 // RUN: mlir-opt %s --load-dialect-plugin=%dnn_lib_dir/DNNPlugin%shlibext --load-pass-plugin=%dnn_lib_dir/DNNPlugin%shlibext --pass-pipeline="builtin.module(dnn-attach-target{gpu=h100})" | FileCheck %s --check-prefix=PASS
 // RUN: not mlir-opt %s 2>&1 | FileCheck %s --check-prefix=NOPLUGIN

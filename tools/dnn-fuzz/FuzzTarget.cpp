@@ -170,8 +170,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // What the tools screen before parsing (dnn/Support/InputChecks.h).
   auto sourceMgr = std::make_shared<llvm::SourceMgr>();
   sourceMgr->AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBuffer(source, "fuzz-input",
-                                       /*RequiresNullTerminator=*/false),
+      // A null-terminated copy, as the tools read files: the MLIR lexer
+      // relies on the terminator to stop.
+      llvm::MemoryBuffer::getMemBufferCopy(source, "fuzz-input"),
       llvm::SMLoc());
   if (failed(dnn::checkParserHazards(*sourceMgr, llvm::nulls())))
     return 0;

@@ -232,10 +232,14 @@ static Value epilogue(OpBuilder &builder, Location loc, IndexBuilder &ix,
         extendToF32(builder, loc,
               memref::LoadOp::create(builder, loc, bias,
                                      biasIndex(ix, spec, g, ni))));
-  if (residual)
-    v = arith::AddFOp::create(
-        builder, loc, extendToF32(builder, loc, roundTo(builder, loc, v, type)),
-        extendToF32(builder, loc, memref::LoadOp::create(builder, loc, residual, at)));
+  if (residual) {
+    // One op per statement, so the op order is not the host compiler's
+    // choice of argument evaluation order.
+    Value load = memref::LoadOp::create(builder, loc, residual, at);
+    Value res = extendToF32(builder, loc, load);
+    Value rounded = extendToF32(builder, loc, roundTo(builder, loc, v, type));
+    v = arith::AddFOp::create(builder, loc, rounded, res);
+  }
   if (spec.activation)
     v = buildActivation(builder, loc, *spec.activation,
                         extendToF32(builder, loc, roundTo(builder, loc, v, type)));

@@ -1230,13 +1230,17 @@ Value activate(OpBuilder &b, Location loc, ActivationKind kind, Value x) {
   switch (kind) {
   case ActivationKind::relu:
     return arith::MaximumFOp::create(b, loc, x, c(0));
-  case ActivationKind::relu6:
-    return arith::MinimumFOp::create(
-        b, loc, arith::MaximumFOp::create(b, loc, x, c(0)), c(6));
+  case ActivationKind::relu6: {
+    Value six = c(6), zero = c(0);
+    Value low = arith::MaximumFOp::create(b, loc, x, zero);
+    return arith::MinimumFOp::create(b, loc, low, six);
+  }
   case ActivationKind::sigmoid: {
     Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    return arith::DivFOp::create(b, loc, c(1),
-                                 arith::AddFOp::create(b, loc, c(1), e));
+    Value one = c(1);
+    Value den = arith::AddFOp::create(b, loc, one, e);
+    Value one2 = c(1);
+    return arith::DivFOp::create(b, loc, one2, den);
   }
   case ActivationKind::tanh:
     return math::TanhOp::create(b, loc, x);
@@ -1480,16 +1484,21 @@ struct AvgPoolLowering : DNNPattern<AvgPool2DOp> {
             int64_t lo = includePad ? 0 : pad[i];
             int64_t hi = includePad ? size + pad[i] + pad[2 + i] : size + pad[i];
             Value d = idx(dilation[i]);
-            Value first = arith::MaxSIOp::create(
-                b, l, idx(0),
-                arith::CeilDivSIOp::create(
-                    b, l, arith::SubIOp::create(b, l, idx(lo), start), d));
-            Value last = arith::MinSIOp::create(
-                b, l, idx(kernel[i] - 1),
-                arith::FloorDivSIOp::create(
-                    b, l, arith::SubIOp::create(b, l, idx(hi - 1), start), d));
-            Value n = arith::AddIOp::create(
-                b, l, arith::SubIOp::create(b, l, last, first), idx(1));
+            // One op per statement: the order of ops created inside one
+            // call's arguments would be the compiler's choice.
+            Value loIdx = idx(lo);
+            Value fromLo = arith::SubIOp::create(b, l, loIdx, start);
+            Value firstK = arith::CeilDivSIOp::create(b, l, fromLo, d);
+            Value zero = idx(0);
+            Value first = arith::MaxSIOp::create(b, l, zero, firstK);
+            Value hiIdx = idx(hi - 1);
+            Value toHi = arith::SubIOp::create(b, l, hiIdx, start);
+            Value lastK = arith::FloorDivSIOp::create(b, l, toHi, d);
+            Value kMax = idx(kernel[i] - 1);
+            Value last = arith::MinSIOp::create(b, l, kMax, lastK);
+            Value one = idx(1);
+            Value width = arith::SubIOp::create(b, l, last, first);
+            Value n = arith::AddIOp::create(b, l, width, one);
             count = arith::MulIOp::create(b, l, count, n);
           }
           Value n = arith::IndexCastOp::create(b, l, b.getI64Type(), count);

@@ -1064,11 +1064,16 @@ std::optional<ActivationKind> FusedOp::getActivation() {
 }
 
 LogicalResult FusedOp::verify() {
+  if (!getBody().hasOneBlock())
+    return emitOpError("body must be one block");
   Block &body = getBody().front();
   if (body.getNumArguments() != getInputs().size() ||
       !llvm::equal(body.getArgumentTypes(), getInputs().getTypes()))
     return emitOpError("body arguments must match the operands");
-  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  // An empty body has no terminator to ask for (getTerminator asserts).
+  auto yield = body.mightHaveTerminator()
+                   ? dyn_cast<YieldOp>(body.getTerminator())
+                   : YieldOp();
   if (!yield || yield.getValue().getType() != getType())
     return emitOpError("body must end with a dnn.yield of the result type");
   // The epilogue form the kernels implement: one GEMM-like op first, then

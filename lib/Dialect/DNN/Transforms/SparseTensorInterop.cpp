@@ -499,9 +499,10 @@ std::string matchLayer(linalg::MatmulOp matmul,
     Operation *user = *layer.result.getUsers().begin();
     SmallVector<int64_t> shape(inputType.getShape().drop_back());
     shape.push_back(outFeatures);
-    if (user->getResult(0).getType() == RankedTensorType::get(shape, element))
-      if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user))
-        layer.outputReshape = user;
+    // The user may have no result at all (func.return): ask what it is first.
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user) &&
+        user->getResult(0).getType() == RankedTensorType::get(shape, element))
+      layer.outputReshape = user;
   }
   return "";
 }
