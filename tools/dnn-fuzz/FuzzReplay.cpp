@@ -11,8 +11,10 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,9 +31,12 @@ int main(int argc, char **argv) {
                    << "': " << buffer.getError().message() << "\n";
       return 2;
     }
+    // An exact-size heap copy, as libFuzzer passes it: no terminating NUL,
+    // and ASan sees a read past the end.
     llvm::StringRef bytes = (*buffer)->getBuffer();
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(bytes.data()),
-                           bytes.size());
+    auto data = std::make_unique<uint8_t[]>(bytes.size());
+    std::memcpy(data.get(), bytes.data(), bytes.size());
+    LLVMFuzzerTestOneInput(data.get(), bytes.size());
     llvm::outs() << "ok " << argv[i] << "\n";
   }
   return 0;
