@@ -14,6 +14,26 @@
 
 namespace mlir::dnn {
 
+/// A pass on `module` compiles everything nested in it for the module's
+/// dnn.target; ops in a nested module with another dnn.target verify against
+/// that one. Such a module is an error naming `pass` and the fix.
+inline LogicalResult checkNestedTargets(ModuleOp module, StringRef pass) {
+  Attribute target = module->getAttr(DNNDialect::kTargetAttrName);
+  WalkResult walk = module->walk([&](ModuleOp inner) {
+    if (inner == module)
+      return WalkResult::advance();
+    Attribute own = inner->getAttr(DNNDialect::kTargetAttrName);
+    if (!own || own == target)
+      return WalkResult::advance();
+    inner.emitError() << pass
+                      << ": this nested module has its own dnn.target; run "
+                      << pass << " on it alone (e.g. --pass-pipeline="
+                      << "'builtin.module(builtin.module(" << pass << "))')";
+    return WalkResult::interrupt();
+  });
+  return failure(walk.wasInterrupted());
+}
+
 /// The module's #dnn.gpu target, or an error naming `pass` and the fix.
 inline FailureOr<GPUTargetAttr> requireGPUTarget(ModuleOp module,
                                                  StringRef pass) {
@@ -27,6 +47,8 @@ inline FailureOr<GPUTargetAttr> requireGPUTarget(ModuleOp module,
     return module.emitError()
            << pass << ": the module has no dnn.target; run "
            << "dnn-attach-target{gpu=...} first";
+  if (failed(checkNestedTargets(module, pass)))
+    return failure();
   return target;
 }
 

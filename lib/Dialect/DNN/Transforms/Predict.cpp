@@ -152,6 +152,8 @@ struct PredictPass : public dnn::impl::PredictBase<PredictPass> {
     ModelReport report;
     if (auto accel = module->getAttrOfType<AccelTargetAttr>(
             DNNDialect::kTargetAttrName)) {
+      if (failed(checkNestedTargets(module, pass)))
+        return signalPassFailure();
       report.target = accel;
       predictOp = [accel](Operation *op, OpReport &entry) {
         return predictOnAccel(op, accel, entry);
