@@ -43,6 +43,9 @@ python3 utils/fuzz_seeds.py "$ROOT" "$WORK/seeds"
     "array<i64: " "-> (" "// -----"
 } | sort -u >"$WORK/dnn.dict"
 
+# The commit the fuzzer was built from ("-dirty": with uncommitted changes).
+COMMIT="$(git rev-parse --short HEAD)"
+git diff --quiet HEAD -- lib include tools || COMMIT="$COMMIT-dirty"
 LOG="$WORK/run-$(date -u +%Y%m%dT%H%M%SZ).log"
 echo "==> fuzzing for ${SECONDS_TO_RUN}s with $JOBS job(s); log: $LOG"
 start=$(date +%s)
@@ -88,7 +91,7 @@ done
 
 mkdir -p "$(dirname "$LOG_CSV")"
 [[ -f "$LOG_CSV" ]] || echo "date,seconds,jobs,executions,coverage,features,corpus,artifacts,commit" >"$LOG_CSV"
-echo "$(date -u +%Y-%m-%d),$elapsed,$JOBS,${execs:-0},${cov:-0},${ft:-0},${corp:-0},${#artifacts[@]},$(git rev-parse --short HEAD)" >>"$LOG_CSV"
+echo "$(date -u +%Y-%m-%d),$elapsed,$JOBS,${execs:-0},${cov:-0},${ft:-0},${corp:-0},${#artifacts[@]},$COMMIT" >>"$LOG_CSV"
 
 echo "==> libFuzzer exited with $rc after ${elapsed}s: $last"
 echo "==> logged to ${LOG_CSV#"$ROOT"/}"
