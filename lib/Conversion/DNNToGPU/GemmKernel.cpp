@@ -406,8 +406,12 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   // A(mi, ki) and B(ki, ni) of the GEMM view, 0 outside the problem (and
   // in a convolution's padding). Indices are clamped so that no load leaves
   // its buffer; the value is then selected away.
+  // One op per statement: the order of ops created inside one call's
+  // arguments would be the host compiler's choice.
   auto loadA = [&](Value mi, Value ki) -> Value {
-    Value inside = ix.both(ix.lt(mi, spec.m), ix.lt(ki, spec.k));
+    Value kIn = ix.lt(ki, spec.k);
+    Value mIn = ix.lt(mi, spec.m);
+    Value inside = ix.both(mIn, kIn);
     SmallVector<Value> at;
     if (conv) {
       int64_t plane = conv->outH * conv->outW, window = conv->kernelH * conv->kernelW;
@@ -415,16 +419,20 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
       Value oh = ix.div(pix, conv->outW), ow = ix.rem(pix, conv->outW);
       Value ch = ix.div(ki, window), tap = ix.rem(ki, window);
       Value r = ix.div(tap, conv->kernelW), q = ix.rem(tap, conv->kernelW);
-      Value ih = ix.sub(ix.add(ix.mul(oh, conv->strideH),
-                               ix.mul(r, conv->dilationH)), conv->padTop);
-      Value iw = ix.sub(ix.add(ix.mul(ow, conv->strideW),
-                               ix.mul(q, conv->dilationW)), conv->padLeft);
-      inside = ix.both(inside, ix.both(ix.within(ih, conv->height),
-                                       ix.within(iw, conv->width)));
-      at = {ix.min(nb, conv->batch - 1),
-            ix.add(ix.mul(group, conv->channels),
-                   ix.min(ch, conv->channels - 1)),
-            ix.clamp(ih, conv->height), ix.clamp(iw, conv->width)};
+      Value rDil = ix.mul(r, conv->dilationH);
+      Value ohStr = ix.mul(oh, conv->strideH);
+      Value ih = ix.sub(ix.add(ohStr, rDil), conv->padTop);
+      Value qDil = ix.mul(q, conv->dilationW);
+      Value owStr = ix.mul(ow, conv->strideW);
+      Value iw = ix.sub(ix.add(owStr, qDil), conv->padLeft);
+      Value wIn = ix.within(iw, conv->width);
+      Value hIn = ix.within(ih, conv->height);
+      inside = ix.both(inside, ix.both(hIn, wIn));
+      Value batch = ix.min(nb, conv->batch - 1);
+      Value chClamped = ix.min(ch, conv->channels - 1);
+      Value chBase = ix.mul(group, conv->channels);
+      at = {batch, ix.add(chBase, chClamped), ix.clamp(ih, conv->height),
+            ix.clamp(iw, conv->width)};
     } else {
       at = {ix.min(mi, spec.m - 1), ix.min(ki, spec.k - 1)};
       if (batchedA)
@@ -434,7 +442,9 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
     return arith::SelectOp::create(builder, loc, inside, v, elementZero);
   };
   auto loadB = [&](Value ki, Value ni) -> Value {
-    Value inside = ix.both(ix.lt(ki, spec.k), ix.lt(ni, spec.n));
+    Value nIn = ix.lt(ni, spec.n);
+    Value kIn = ix.lt(ki, spec.k);
+    Value inside = ix.both(kIn, nIn);
     Value kc = ix.min(ki, spec.k - 1), nc = ix.min(ni, spec.n - 1);
     SmallVector<Value> at;
     if (conv) {
@@ -468,10 +478,12 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
     for (int64_t l = 0; l < rounds; ++l) {
       Value idx = ix.add(tid, l * threads);
       auto emit = [&] {
-        if (fixed)
+        if (fixed) {
           stage(ix.add(slowOf, l * (threads / fast)), fastOf);
-        else
-          stage(ix.div(idx, fast), ix.rem(idx, fast));
+        } else {
+          Value fastIdx = ix.rem(idx, fast);
+          stage(ix.div(idx, fast), fastIdx);
+        }
       };
       if ((l + 1) * threads <= count) {
         emit();
@@ -507,9 +519,9 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
   Value kBegin = ix.c(0), kEnd = ix.c(spec.k);
   if (split) {
     kBegin = ix.mul(ix.rem(gridZ, spec.splitK), getKPerSplit(spec));
-    kEnd = arith::MinUIOp::create(builder, loc,
-                                  ix.add(kBegin, getKPerSplit(spec)),
-                                  ix.c(spec.k));
+    Value kAll = ix.c(spec.k);
+    Value kSplitEnd = ix.add(kBegin, getKPerSplit(spec));
+    kEnd = arith::MinUIOp::create(builder, loc, kSplitEnd, kAll);
   }
   // ldmatrix row addresses: lanes 0-15 give rows 0-15 of the A fragment at
   // k 0, lanes 16-31 the same rows at k 8 (x4: four 8x8 matrices, a0..a3
@@ -568,13 +580,16 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                                ix.min(ki, spec.k - kVector)};
       if (batchedA)
         at.insert(at.begin(), group);
-      stageVector(a, at, ix.both(ix.lt(mi, spec.m), ix.lt(ki, spec.k)), as,
-                  {r, q});
+      Value kIn = ix.lt(ki, spec.k);
+      Value mIn = ix.lt(mi, spec.m);
+      stageVector(a, at, ix.both(mIn, kIn), as, {r, q});
     });
   } else {
     cooperative(bm * bk, conv ? bm : bk, [&](Value slow, Value fast) {
       Value r = conv ? fast : slow, q = conv ? slow : fast;
-      stageA(loadA(ix.add(blockM, r), ix.add(k0, q)), r, q);
+      Value ki = ix.add(k0, q);
+      Value mi = ix.add(blockM, r);
+      stageA(loadA(mi, ki), r, q);
     });
   }
   // Stage B[k0 : +bk, blockN : +bn], consecutive threads on B's contiguous
@@ -588,14 +603,17 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
                                ix.min(ki, spec.k - kVector)};
       if (batchedB)
         at.insert(at.begin(), group);
-      stageVector(bRows, at, ix.both(ix.lt(ni, spec.n), ix.lt(ki, spec.k)),
-                  bs, {nn, kk});
+      Value kIn = ix.lt(ki, spec.k);
+      Value nIn = ix.lt(ni, spec.n);
+      stageVector(bRows, at, ix.both(nIn, kIn), bs, {nn, kk});
     });
   } else {
     bool alongK = spec.transposeB || conv;
     cooperative(bk * bn, alongK ? bk : bn, [&](Value slow, Value fast) {
       Value kk = alongK ? fast : slow, nn = alongK ? slow : fast;
-      stageB(loadB(ix.add(k0, kk), ix.add(blockN, nn)), kk, nn);
+      Value ni = ix.add(blockN, nn);
+      Value ki = ix.add(k0, kk);
+      stageB(loadB(ki, ni), kk, nn);
     });
   }
   gpu::BarrierOp::create(builder, loc);
@@ -709,8 +727,9 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
       Value r = ix.add(rowBase, o.dr), q = ix.add(colBase, o.dq);
       OpBuilder::InsertionGuard g(builder);
       if (guarded) {
-        auto inside = scf::IfOp::create(
-            builder, loc, ix.both(ix.lt(r, spec.m), ix.lt(q, spec.n)));
+        Value qIn = ix.lt(q, spec.n);
+        Value rIn = ix.lt(r, spec.m);
+        auto inside = scf::IfOp::create(builder, loc, ix.both(rIn, qIn));
         builder.setInsertionPointToStart(inside.thenBlock());
       }
       SmallVector<Value> at = split ? SmallVector<Value>{gridZ, r, q}
@@ -722,11 +741,10 @@ mlir::dnn::buildGemmKernel(OpBuilder &builder, Location loc,
       memref::StoreOp::create(builder, loc, v, c, at);
     }
   };
-  auto whole = scf::IfOp::create(
-      builder, loc,
-      ix.both(ix.lt(ix.add(rowBase, lastRow), spec.m),
-              ix.lt(ix.add(colBase, lastCol), spec.n)),
-      /*withElseRegion=*/true);
+  Value colsIn = ix.lt(ix.add(colBase, lastCol), spec.n);
+  Value rowsIn = ix.lt(ix.add(rowBase, lastRow), spec.m);
+  auto whole = scf::IfOp::create(builder, loc, ix.both(rowsIn, colsIn),
+                                 /*withElseRegion=*/true);
   builder.setInsertionPointToStart(whole.thenBlock());
   storeAll(/*guarded=*/false);
   builder.setInsertionPointToStart(whole.elseBlock());
@@ -765,10 +783,11 @@ mlir::dnn::buildSplitKReduceKernel(OpBuilder &builder, Location loc,
   Value residual =
       spec.residual ? entry.getArgument(spec.bias ? 2 : 1) : Value();
   Value out = entry.getArgument(args.size() - 1);
-  Value idx = ix.add(
-      ix.mul(gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x),
-             kReduceThreads),
-      gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x));
+  // One op per statement, so the op order is not the host compiler's
+  // choice of argument evaluation order.
+  Value tidX = gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x);
+  Value blockX = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x);
+  Value idx = ix.add(ix.mul(blockX, kReduceThreads), tidX);
   auto inside = scf::IfOp::create(
       builder, loc, ix.lt(idx, spec.batch * spec.m * spec.n));
   builder.setInsertionPointToStart(inside.thenBlock());

@@ -496,16 +496,17 @@ void FunctionLowering::launch(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
   auto index = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
+  // One op per statement (shared memory size, block, grid), so the op
+  // order is not the host compiler's choice of argument evaluation order.
+  Value smemBytes;
+  if (smem)
+    smemBytes = arith::ConstantOp::create(
+        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(smem)));
+  gpu::KernelDim3 threads{index(block), index(1), index(1)};
+  gpu::KernelDim3 ctas{index(grid[0]), index(grid[1]), index(grid[2])};
   auto op = gpu::LaunchFuncOp::create(
-      b, loc, fn, gpu::KernelDim3{index(grid[0]), index(grid[1]), index(grid[2])},
-      gpu::KernelDim3{index(block), index(1), index(1)},
-      /*dynamicSharedMemorySize=*/
-      smem ? arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(
-                                                   static_cast<int32_t>(smem)))
-                 .getResult()
-           : Value(),
-      operands,
-      gpu::AsyncTokenType::get(b.getContext()), ValueRange{token});
+      b, loc, fn, ctas, threads, /*dynamicSharedMemorySize=*/smemBytes,
+      operands, gpu::AsyncTokenType::get(b.getContext()), ValueRange{token});
   if (mapping)
     op->setAttr(DNNDialect::kMappingAttrName, mapping);
   token = op.getAsyncToken();
@@ -985,9 +986,9 @@ LogicalResult FunctionLowering::lowerRecurrent(RecurrentOpInterface rec,
            << " threads but the step kernel is " << priced.grid[0] << "x"
            << priced.grid[1] << " x " << priced.block
            << " (stale mapping? re-run dnn-fuse-rnn)";
-  auto loop = scf::ForOp::create(
-      b, loc, zero, arith::ConstantIndexOp::create(b, loc, spec.steps),
-      arith::ConstantIndexOp::create(b, loc, 1));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value steps = arith::ConstantIndexOp::create(b, loc, spec.steps);
+  auto loop = scf::ForOp::create(b, loc, zero, steps, one);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -1078,14 +1079,15 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
         return loadF32(kb, loc, in[i], ValueRange{c});
       };
       // a = scale / sqrt(var + eps), b = offset - mean * a, x * a + b (the
-      // reference's order of operations).
-      Value a = arith::DivFOp::create(
-          kb, loc, stat(1),
-          math::SqrtOp::create(kb, loc,
-                               arith::AddFOp::create(kb, loc, stat(4),
-                                                     constant(kb, eps))));
-      Value bb = arith::SubFOp::create(
-          kb, loc, stat(2), arith::MulFOp::create(kb, loc, stat(3), a));
+      // reference's order of operations). One op per statement, so the op
+      // order is not the host compiler's choice.
+      Value epsilon = constant(kb, eps);
+      Value var = stat(4);
+      Value stddev = math::SqrtOp::create(
+          kb, loc, arith::AddFOp::create(kb, loc, var, epsilon));
+      Value a = arith::DivFOp::create(kb, loc, stat(1), stddev);
+      Value meanA = arith::MulFOp::create(kb, loc, stat(3), a);
+      Value bb = arith::SubFOp::create(kb, loc, stat(2), meanA);
       Value x = loadF32(kb, loc, in[0], at);
       return arith::AddFOp::create(kb, loc,
                                    arith::MulFOp::create(kb, loc, x, a), bb)
@@ -1149,8 +1151,9 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
           Value ph = ix.add(ix.mul(at[2], strides[0]), r * dilation[0]);
           Value pw = ix.add(ix.mul(at[3], strides[1]), q * dilation[1]);
           Value ih = ix.sub(ph, pad[0]), iw = ix.sub(pw, pad[1]);
-          Value inside = ix.both(ix.within(ih, inShape[2]),
-                                 ix.within(iw, inShape[3]));
+          Value wIn = ix.within(iw, inShape[3]);
+          Value hIn = ix.within(ih, inShape[2]);
+          Value inside = ix.both(hIn, wIn);
           Value v = loadF32(
               kb, loc, in[0],
               ValueRange{at[0], at[1], ix.clamp(ih, inShape[2]),
@@ -1162,11 +1165,12 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
           }
           acc = arith::AddFOp::create(
               kb, loc, acc, arith::SelectOp::create(kb, loc, inside, v, zero));
-          Value counted =
-              includePad
-                  ? ix.both(ix.lt(ph, inShape[2] + pad[0] + pad[2]),
-                            ix.lt(pw, inShape[3] + pad[1] + pad[3]))
-                  : inside;
+          Value counted = inside;
+          if (includePad) {
+            Value wIn = ix.lt(pw, inShape[3] + pad[1] + pad[3]);
+            Value hIn = ix.lt(ph, inShape[2] + pad[0] + pad[2]);
+            counted = ix.both(hIn, wIn);
+          }
           count = arith::AddFOp::create(
               kb, loc, count,
               arith::SelectOp::create(kb, loc, counted, one, zero));
@@ -1183,8 +1187,10 @@ LogicalResult FunctionLowering::lowerOp(Operation *op, OpBuilder &b) {
     for (int64_t d : spatial)
       count *= d;
     return elementwise([&](IndexBuilder &ix, ValueRange in, ArrayRef<Value> at) {
-      auto loop = scf::ForOp::create(kb, loc, ix.c(0), ix.c(count), ix.c(1),
-                                     ValueRange{constant(kb, 0.0)});
+      // One op per statement, so the op order is not the host compiler's.
+      Value init = constant(kb, 0.0);
+      Value c1 = ix.c(1), end = ix.c(count), c0 = ix.c(0);
+      auto loop = scf::ForOp::create(kb, loc, c0, end, c1, ValueRange{init});
       {
         OpBuilder::InsertionGuard g(kb);
         kb.setInsertionPointToStart(loop.getBody());

@@ -151,7 +151,10 @@ struct Emitter {
     Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
     Value blockX = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
     Value d = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
-    Value row = ix.add(ix.mul(blockX, spec.warps), ix.div(tid, kWarp));
+    // One op per statement: the order of ops created inside one call's
+    // arguments would be the host compiler's choice.
+    Value warp = ix.div(tid, kWarp);
+    Value row = ix.add(ix.mul(blockX, spec.warps), warp);
     auto inside = scf::IfOp::create(b, loc, ix.lt(row, rows));
     b.setInsertionPointToStart(inside.thenBlock());
     return {d, row, ix.rem(tid, kWarp)};
@@ -198,9 +201,10 @@ struct Emitter {
   /// The time step entry `bi` of direction `d` is at in step s: s forward,
   /// max(L_b - 1 - s, 0) backwards.
   Value timeOf(Value d, Value bi, Value s) {
+    Value zero = ix.c(0);
+    Value last = ix.sub(length(bi), 1);
     Value back = arith::MaxSIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, ix.sub(length(bi), 1), s),
-        ix.c(0));
+        b, loc, arith::SubIOp::create(b, loc, last, s), zero);
     return select(reversed(d), back, s);
   }
   /// Slot of the state step s reads (s % 2); it writes the other.
@@ -209,10 +213,11 @@ struct Emitter {
   /// Cell function `which` of direction `d` on x (clipped first unless
   /// `noClip`); directions with different functions select at run time.
   Value activate(int which, Value x, Value d, bool noClip = false) {
-    if (spec.clip && !noClip)
+    if (spec.clip && !noClip) {
+      Value hi = f32(*spec.clip), lo = f32(-*spec.clip);
       x = arith::MinimumFOp::create(
-          b, loc, arith::MaximumFOp::create(b, loc, x, f32(-*spec.clip)),
-          f32(*spec.clip));
+          b, loc, arith::MaximumFOp::create(b, loc, x, lo), hi);
+    }
     Value y0 = buildRecurrentCellFunction(b, loc, spec.functions[0][which], x);
     if (spec.functions.size() < 2 ||
         spec.functions[1][which] == spec.functions[0][which])
@@ -232,9 +237,15 @@ struct Emitter {
               GateValue xw, GateValue hr) {
     Value cur = current(s);
     Value hPrev = load(Slot::HBuf, {cur, d, bi, j});
+    // x W^T + Wb plus h R^T + Rb of gate g, the latter built first (the
+    // order of ops not left to the host compiler).
+    auto sum = [&](int64_t g) {
+      Value recurrent = hr(g);
+      return add(xw(g), recurrent);
+    };
     if (phase == RecurrentPhase::ResetGate) {
-      Value z = activate(0, add(xw(0), hr(0)), d);
-      Value r = activate(0, add(xw(1), hr(1)), d);
+      Value z = activate(0, sum(0), d);
+      Value r = activate(0, sum(1), d);
       store(z, Slot::Z, {d, bi, j});
       store(mul(r, hPrev), Slot::RH, {d, bi, j});
       return;
@@ -258,18 +269,20 @@ struct Emitter {
     case Cell::GRU: {
       Value z, n;
       if (spec.linearBeforeReset) {
-        z = activate(0, add(xw(0), hr(0)), d);
-        Value r = activate(0, add(xw(1), hr(1)), d);
-        n = activate(1, add(xw(2), mul(r, hr(2))), d);
+        z = activate(0, sum(0), d);
+        Value r = activate(0, sum(1), d);
+        Value rh = mul(r, hr(2));
+        n = activate(1, add(xw(2), rh), d);
       } else {
         z = load(Slot::Z, {d, bi, j});
-        n = activate(1, add(xw(2), hr(2)), d);
+        n = activate(1, sum(2), d);
       }
-      hNew = add(mul(sub(f32(1), z), n), mul(z, hPrev));
+      Value zh = mul(z, hPrev);
+      hNew = add(mul(sub(f32(1), z), n), zh);
       break;
     }
     case Cell::RNN:
-      hNew = activate(0, add(xw(0), hr(0)), d);
+      hNew = activate(0, sum(0), d);
       break;
     }
     // Past its length an entry keeps its state and its Y is zero.
@@ -300,7 +313,8 @@ struct Emitter {
                               function_ref<Value(int64_t r, Value k)> weight,
                               function_ref<Value(int64_t c, Value k)> source) {
     SmallVector<Value> init(rows * cols, f32(0));
-    auto loop = scf::ForOp::create(b, loc, lane, ix.c(k), ix.c(kWarp), init);
+    Value warpSize = ix.c(kWarp), end = ix.c(k);
+    auto loop = scf::ForOp::create(b, loc, lane, end, warpSize, init);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
@@ -359,7 +373,8 @@ struct Emitter {
             function_ref<Value(Value bi, Value k)> source) {
     SmallVector<int64_t> gates = phaseGates(phase);
     int64_t chunk = batchChunk();
-    auto chunks = scf::ForOp::create(b, loc, ix.c(0), ix.c(bt), ix.c(chunk));
+    Value chunkSize = ix.c(chunk), batch = ix.c(bt), zero = ix.c(0);
+    auto chunks = scf::ForOp::create(b, loc, zero, batch, chunkSize);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(chunks.getBody());
     Value b0 = chunks.getInductionVar();
@@ -374,7 +389,8 @@ struct Emitter {
       auto xw = [&](int64_t g) -> Value {
         Value n = ix.add(j, g * h);
         Value row = ix.add(ix.mul(time, bt), bi);
-        return add(load(Slot::Proj, {d, row, n}), biasAt(d, n, 0));
+        Value bias = biasAt(d, n, 0);
+        return add(load(Slot::Proj, {d, row, n}), bias);
       };
       auto hr = [&](int64_t g) -> Value {
         auto it = llvm::find(gates, g);
@@ -400,10 +416,11 @@ gpu::GPUFuncOp gpukernels::buildRecurrentInitKernel(
     OpBuilder::InsertionGuard g(builder);
     auto first = scf::IfOp::create(builder, loc, e.firstThread);
     builder.setInsertionPointToStart(first.thenBlock());
+    Value zero = ix.c(0);
     memref::StoreOp::create(
         builder, loc,
         arith::ConstantOp::create(builder, loc, builder.getI32IntegerAttr(0)),
-        e.arg(Slot::Counter), ValueRange{ix.c(0)});
+        e.arg(Slot::Counter), ValueRange{zero});
   }
   auto initial = [&](Slot from, Slot to) {
     Value v = e.has(from) ? e.load(from, {d, bi, j}) : e.f32(0);
@@ -437,8 +454,10 @@ gpu::GPUFuncOp gpukernels::buildRecurrentGemvKernel(
   int64_t biasOffset = what == RecurrentGemv::Input ? 0 : gh;
   int64_t chunk = e.batchChunk();
   Value s = e.step;
-  auto chunks =
-      scf::ForOp::create(builder, loc, ix.c(0), ix.c(spec.batch), ix.c(chunk));
+  // One op per statement: the order of ops created inside one call's
+  // arguments would be the host compiler's choice.
+  Value chunkSize = ix.c(chunk), batch = ix.c(spec.batch), zero = ix.c(0);
+  auto chunks = scf::ForOp::create(builder, loc, zero, batch, chunkSize);
   builder.setInsertionPointToStart(chunks.getBody());
   Value b0 = chunks.getInductionVar();
   SmallVector<Value> sums = e.warpDots(
@@ -459,8 +478,10 @@ gpu::GPUFuncOp gpukernels::buildRecurrentGemvKernel(
   auto writer = scf::IfOp::create(builder, loc, e.eq(lane, ix.c(0)));
   builder.setInsertionPointToStart(writer.thenBlock());
   Value bias = e.biasAt(d, row, biasOffset);
-  for (int64_t c = 0; c < chunk; ++c)
-    e.store(e.add(sums[c], bias), out, {d, ix.add(b0, c), n});
+  for (int64_t c = 0; c < chunk; ++c) {
+    Value bi = ix.add(b0, c);
+    e.store(e.add(sums[c], bias), out, {d, bi, n});
+  }
   builder.setInsertionPointToEnd(&func.getBody().front());
   gpu::ReturnOp::create(builder, loc);
   return func;
@@ -595,8 +616,10 @@ gpu::GPUFuncOp gpukernels::buildRecurrentPersistentKernel(
 
   // Stage the R rows of units j0 .. j0 + u - 1 (all gates) once.
   {
-    auto loop =
-        scf::ForOp::create(builder, loc, tid, ix.c(u * g * h), ix.c(threads));
+    // One op per statement: the order of ops created inside one call's
+    // arguments would be the host compiler's choice.
+    Value step = ix.c(threads), end = ix.c(u * g * h);
+    auto loop = scf::ForOp::create(builder, loc, tid, end, step);
     OpBuilder::InsertionGuard g2(builder);
     builder.setInsertionPointToStart(loop.getBody());
     Value i = loop.getInductionVar();
@@ -616,16 +639,16 @@ gpu::GPUFuncOp gpukernels::buildRecurrentPersistentKernel(
     phases = {RecurrentPhase::ResetGate, RecurrentPhase::Candidate};
   else
     phases = {RecurrentPhase::Full};
-  auto steps = scf::ForOp::create(builder, loc, ix.c(0), ix.c(spec.steps),
-                                  ix.c(1));
+  Value one = ix.c(1), stepCount = ix.c(spec.steps), zero = ix.c(0);
+  auto steps = scf::ForOp::create(builder, loc, zero, stepCount, one);
   builder.setInsertionPointToStart(steps.getBody());
   Value s = steps.getInductionVar();
   for (auto [p, phase] : llvm::enumerate(phases)) {
     // The source vector of every batch row into shared memory (the barrier
     // before made the other CTAs' writes visible).
     {
-      auto loop =
-          scf::ForOp::create(builder, loc, tid, ix.c(bt * h), ix.c(threads));
+      Value step = ix.c(threads), end = ix.c(bt * h);
+      auto loop = scf::ForOp::create(builder, loc, tid, end, step);
       OpBuilder::InsertionGuard g2(builder);
       builder.setInsertionPointToStart(loop.getBody());
       Value i = loop.getInductionVar();
@@ -637,8 +660,8 @@ gpu::GPUFuncOp gpukernels::buildRecurrentPersistentKernel(
     }
     gpu::BarrierOp::create(builder, loc);
     SmallVector<int64_t> gates = e.phaseGates(phase);
-    auto units = scf::ForOp::create(builder, loc, warp, ix.c(u),
-                                    ix.c(spec.warps));
+    Value warps = ix.c(spec.warps), unitCount = ix.c(u);
+    auto units = scf::ForOp::create(builder, loc, warp, unitCount, warps);
     {
       OpBuilder::InsertionGuard g2(builder);
       builder.setInsertionPointToStart(units.getBody());

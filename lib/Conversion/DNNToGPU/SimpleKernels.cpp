@@ -96,8 +96,11 @@ gpu::GPUFuncOp gpukernels::buildSoftmaxKernel(OpBuilder &builder, Location loc,
   // One pass per quantity, each a loop along the axis.
   auto reduce = [&](Value init,
                     function_ref<Value(Value acc, Value x)> step) -> Value {
-    auto loop = scf::ForOp::create(builder, loc, ix.c(0), ix.c(axis), ix.c(1),
-                                   ValueRange{init});
+    // One op per statement: the order of ops created inside one call's
+    // arguments would be the host compiler's choice.
+    Value c1 = ix.c(1), cAxis = ix.c(axis), c0 = ix.c(0);
+    auto loop =
+        scf::ForOp::create(builder, loc, c0, cAxis, c1, ValueRange{init});
     OpBuilder::InsertionGuard g(builder);
     builder.setInsertionPointToStart(loop.getBody());
     Value x = loadF32(builder, loc, in,
@@ -114,7 +117,8 @@ gpu::GPUFuncOp gpukernels::buildSoftmaxKernel(OpBuilder &builder, Location loc,
                                   arith::SubFOp::create(builder, loc, x, max));
     return arith::AddFOp::create(builder, loc, acc, e);
   });
-  auto loop = scf::ForOp::create(builder, loc, ix.c(0), ix.c(axis), ix.c(1));
+  Value c1 = ix.c(1), cAxis = ix.c(axis), c0 = ix.c(0);
+  auto loop = scf::ForOp::create(builder, loc, c0, cAxis, c1);
   builder.setInsertionPointToStart(loop.getBody());
   ValueRange at{o, loop.getInductionVar(), i};
   Value x = loadF32(builder, loc, in, at);

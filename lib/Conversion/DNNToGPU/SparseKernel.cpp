@@ -158,8 +158,11 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
                                          builder.getF32FloatAttr(0));
   SmallVector<Value> init(tb, zero);
 
-  auto chunkLoop = scf::ForOp::create(builder, loc, ix.c(0), ix.c(chunks),
-                                      ix.c(1), init);
+  // One op per statement: the order of ops created inside one call's
+  // arguments would be the host compiler's choice.
+  Value one = ix.c(1), chunkCount = ix.c(chunks), zeroIdx = ix.c(0);
+  auto chunkLoop =
+      scf::ForOp::create(builder, loc, zeroIdx, chunkCount, one, init);
   builder.setInsertionPointToStart(chunkLoop.getBody());
   Value chunkIndex = chunkLoop.getInductionVar();
   Value firstBank = ix.mul(chunkIndex, chunk);
@@ -167,8 +170,8 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
   // shared-memory stores are conflict-free; the global reads are strided by
   // the bank size and served by L2, x being small).
   int64_t staged = tb * bank * chunk;
-  auto stage = scf::ForOp::create(builder, loc, tid, ix.c(staged),
-                                  ix.c(plan.threads));
+  Value threadCount = ix.c(plan.threads), stagedCount = ix.c(staged);
+  auto stage = scf::ForOp::create(builder, loc, tid, stagedCount, threadCount);
   {
     OpBuilder::InsertionGuard g(builder);
     builder.setInsertionPointToStart(stage.getBody());
@@ -178,7 +181,9 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
     Value o = ix.rem(rest, bank), t = ix.div(rest, bank);
     Value column = ix.add(ix.mul(ix.add(firstBank, c), bank), o);
     Value mrow = ix.add(m0, t);
-    Value inside = ix.both(ix.lt(column, s.k), ix.lt(mrow, s.m));
+    Value mIn = ix.lt(mrow, s.m);
+    Value kIn = ix.lt(column, s.k);
+    Value inside = ix.both(kIn, mIn);
     Value v;
     if (conv) {
       // Implicit im2col: the row is an output pixel, the column a tap of
@@ -193,14 +198,15 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
       Value offset = ix.rem(tap, window);
       Value kh = ix.div(offset, conv->kernel[1]);
       Value kw = ix.rem(offset, conv->kernel[1]);
-      Value h = ix.sub(ix.add(ix.mul(p, conv->strides[0]),
-                              ix.mul(kh, conv->dilation[0])),
-                       conv->padding[0]);
-      Value w = ix.sub(ix.add(ix.mul(q, conv->strides[1]),
-                              ix.mul(kw, conv->dilation[1])),
-                       conv->padding[1]);
-      inside = ix.both(inside, ix.both(ix.lt(h, conv->height),
-                                       ix.lt(w, conv->width)));
+      Value khDil = ix.mul(kh, conv->dilation[0]);
+      Value pStr = ix.mul(p, conv->strides[0]);
+      Value h = ix.sub(ix.add(pStr, khDil), conv->padding[0]);
+      Value kwDil = ix.mul(kw, conv->dilation[1]);
+      Value qStr = ix.mul(q, conv->strides[1]);
+      Value w = ix.sub(ix.add(qStr, kwDil), conv->padding[1]);
+      Value wIn = ix.lt(w, conv->width);
+      Value hIn = ix.lt(h, conv->height);
+      inside = ix.both(inside, ix.both(hIn, wIn));
       v = memref::LoadOp::create(
           builder, loc, x,
           ValueRange{image, channel, ix.min(h, conv->height - 1),
@@ -217,8 +223,9 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
   gpu::BarrierOp::create(builder, loc);
 
   // The lane's banks of this chunk: c = lane + 32 p.
-  auto passLoop = scf::ForOp::create(builder, loc, lane, ix.c(chunk),
-                                     ix.c(kWarp), chunkLoop.getRegionIterArgs());
+  Value warpSize = ix.c(kWarp), chunkSize = ix.c(chunk);
+  auto passLoop = scf::ForOp::create(builder, loc, lane, chunkSize, warpSize,
+                                     chunkLoop.getRegionIterArgs());
   {
     OpBuilder::InsertionGuard g(builder);
     builder.setInsertionPointToStart(passLoop.getBody());
@@ -256,8 +263,8 @@ FailureOr<gpu::GPUFuncOp> mlir::dnn::buildBalancedSparseKernel(
         acc = entryStep(ix.c(j), acc);
       scf::YieldOp::create(builder, loc, acc);
     } else {
-      auto entries = scf::ForOp::create(builder, loc, ix.c(0), ix.c(nnz),
-                                        ix.c(1), acc);
+      Value c1 = ix.c(1), count = ix.c(nnz), c0 = ix.c(0);
+      auto entries = scf::ForOp::create(builder, loc, c0, count, c1, acc);
       {
         OpBuilder::InsertionGuard g2(builder);
         builder.setInsertionPointToStart(entries.getBody());

@@ -308,6 +308,8 @@ Value dnn::buildRecurrentCellFunction(OpBuilder &b, Location loc,
     Value cond = arith::CmpFOp::create(b, loc, p, lhs, rhs);
     return arith::SelectOp::create(b, loc, cond, yes, no).getResult();
   };
+  // One op per statement below: the order of ops created inside one call's
+  // arguments would be the host compiler's choice.
   StringRef n = f.name;
   if (n == "sigmoid")
     return buildActivation(b, loc, ActivationKind::sigmoid, x);
@@ -315,28 +317,44 @@ Value dnn::buildRecurrentCellFunction(OpBuilder &b, Location loc,
     return buildActivation(b, loc, ActivationKind::tanh, x);
   if (n == "relu")
     return buildActivation(b, loc, ActivationKind::relu, x);
-  if (n == "hard_sigmoid")
-    return arith::MaximumFOp::create(
-        b, loc, c(0),
-        arith::MinimumFOp::create(b, loc, c(1),
-                                  add(mul(c(f.alpha), x), c(f.beta))));
-  if (n == "leaky_relu")
-    return select(arith::CmpFPredicate::OGE, x, c(0), x, mul(c(f.alpha), x));
-  if (n == "thresholded_relu")
-    return select(arith::CmpFPredicate::OGT, x, c(f.alpha), x, c(0));
-  if (n == "scaled_tanh")
-    return mul(c(f.alpha), math::TanhOp::create(b, loc, mul(c(f.beta), x)));
-  if (n == "affine")
-    return add(mul(c(f.alpha), x), c(f.beta));
-  if (n == "elu")
-    return select(arith::CmpFPredicate::OGE, x, c(0), x,
-                  mul(c(f.alpha),
-                      arith::SubFOp::create(b, loc,
-                                            math::ExpOp::create(b, loc, x),
-                                            c(1))));
-  if (n == "softsign")
-    return arith::DivFOp::create(
-        b, loc, x, add(c(1), math::AbsFOp::create(b, loc, x)));
+  if (n == "hard_sigmoid") {
+    Value beta = c(f.beta);
+    Value linear = add(mul(c(f.alpha), x), beta);
+    Value one = c(1);
+    Value upper = arith::MinimumFOp::create(b, loc, one, linear);
+    Value zero = c(0);
+    return arith::MaximumFOp::create(b, loc, zero, upper);
+  }
+  if (n == "leaky_relu") {
+    Value scaled = mul(c(f.alpha), x);
+    Value zero = c(0);
+    return select(arith::CmpFPredicate::OGE, x, zero, x, scaled);
+  }
+  if (n == "thresholded_relu") {
+    Value zero = c(0);
+    Value alpha = c(f.alpha);
+    return select(arith::CmpFPredicate::OGT, x, alpha, x, zero);
+  }
+  if (n == "scaled_tanh") {
+    Value th = math::TanhOp::create(b, loc, mul(c(f.beta), x));
+    return mul(c(f.alpha), th);
+  }
+  if (n == "affine") {
+    Value beta = c(f.beta);
+    return add(mul(c(f.alpha), x), beta);
+  }
+  if (n == "elu") {
+    Value one = c(1);
+    Value e = math::ExpOp::create(b, loc, x);
+    Value em1 = arith::SubFOp::create(b, loc, e, one);
+    Value scaled = mul(c(f.alpha), em1);
+    Value zero = c(0);
+    return select(arith::CmpFPredicate::OGE, x, zero, x, scaled);
+  }
+  if (n == "softsign") {
+    Value abs = math::AbsFOp::create(b, loc, x);
+    return arith::DivFOp::create(b, loc, x, add(c(1), abs));
+  }
   // softplus (the verifier admits no other name)
   return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
 }
@@ -352,15 +370,24 @@ std::pair<Value, Value> dnn::buildLSTMCell(
   auto mul = [&](Value x, Value y) {
     return arith::MulFOp::create(b, loc, x, y).getResult();
   };
-  Value i = act(0, add(add(xw(0), hr(0)), peep(0, c)), true);
+  // x W^T + Wb + h R^T + Rb (+ peephole) of gate g, one op per statement:
+  // the peephole term, then h R^T + Rb, then x W^T + Wb (not the host
+  // compiler's choice of argument evaluation order).
+  auto gatePre = [&](int64_t g, Value peepholeTerm) {
+    Value recurrent = hr(g);
+    Value sum = add(xw(g), recurrent);
+    return peepholeTerm ? add(sum, peepholeTerm) : sum;
+  };
+  Value i = act(0, gatePre(0, peep(0, c)), true);
   Value f = inputForget
                 ? arith::SubFOp::create(b, loc,
                                         floatConst(b, loc, c.getType(), 1), i)
                       .getResult()
-                : act(0, add(add(xw(2), hr(2)), peep(2, c)), true);
-  Value g = act(1, add(xw(3), hr(3)), true);
-  Value cn = add(mul(f, c), mul(i, g));
-  Value o = act(0, add(add(xw(1), hr(1)), peep(1, cn)), true);
+                : act(0, gatePre(2, peep(2, c)), true);
+  Value g = act(1, gatePre(3, Value()), true);
+  Value ig = mul(i, g);
+  Value cn = add(mul(f, c), ig);
+  Value o = act(0, gatePre(1, peep(1, cn)), true);
   return {mul(o, act(2, cn, false)), cn};
 }
 
@@ -624,8 +651,12 @@ struct SparseConv2DLowering : DNNPattern<SparseConv2DOp> {
                 Value tap = arith::RemUIOp::create(b, l, column, c(window));
                 Value kh = arith::DivUIOp::create(b, l, tap, c(kernel[1]));
                 Value kw = arith::RemUIOp::create(b, l, tap, c(kernel[1]));
-                Value h = add(mul(p, strides[0]), mul(kh, dilation[0]));
-                Value w = add(mul(q, strides[1]), mul(kw, dilation[1]));
+                // One op per statement: the order of ops created inside
+                // one call's arguments would be the host compiler's choice.
+                Value khDil = mul(kh, dilation[0]);
+                Value h = add(mul(p, strides[0]), khDil);
+                Value kwDil = mul(kw, dilation[1]);
+                Value w = add(mul(q, strides[1]), kwDil);
                 return tensor::ExtractOp::create(
                            b, l, input, ValueRange{image, channel, h, w})
                     .getResult();
@@ -794,10 +825,12 @@ struct RecurrentLowering : DNNPattern<OpTy> {
                       RankedTensorType::get({steps * batch, in}, acc)),
             wd, wb);
 
-      auto loop = scf::ForOp::create(
-          b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-          arith::ConstantIndexOp::create(b, loc, steps),
-          arith::ConstantIndexOp::create(b, loc, 1), iterInit);
+      // One op per statement: the order of ops created inside one call's
+      // arguments would be the host compiler's choice.
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      Value stepCount = arith::ConstantIndexOp::create(b, loc, steps);
+      Value zeroIdx = arith::ConstantIndexOp::create(b, loc, 0);
+      auto loop = scf::ForOp::create(b, loc, zeroIdx, stepCount, one, iterInit);
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(loop.getBody());
@@ -834,11 +867,10 @@ struct RecurrentLowering : DNNPattern<OpTy> {
                     nb, l, nb.getIndexType(), a[0]);
                 Value one = arith::ConstantIndexOp::create(nb, l, 1);
                 // max(L_b - 1 - s, 0): rows past their length are unused.
+                Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+                Value last = arith::SubIOp::create(nb, l, len, one);
                 Value tb = arith::MaxSIOp::create(
-                    nb, l,
-                    arith::SubIOp::create(
-                        nb, l, arith::SubIOp::create(nb, l, len, one), s),
-                    arith::ConstantIndexOp::create(nb, l, 0));
+                    nb, l, arith::SubIOp::create(nb, l, last, s), zero);
                 if (flat) {
                   Value r = arith::AddIOp::create(
                       nb, l,
@@ -976,8 +1008,8 @@ struct RecurrentLowering : DNNPattern<OpTy> {
                   n = fn(nb, l, 1, addf(nb, l, a[3], a[7]));
                 }
                 Value one = floatConst(nb, l, acc, 1);
-                return addf(nb, l, mulf(nb, l, subf(nb, l, one, z), n),
-                            mulf(nb, l, z, a[0]));
+                Value zh = mulf(nb, l, z, a[0]);
+                return addf(nb, l, mulf(nb, l, subf(nb, l, one, z), n), zh);
               });
         } else {
           hNext = generic(b, loc, ValueRange{xw, hr}, empty,
@@ -1047,11 +1079,10 @@ struct RecurrentLowering : DNNPattern<OpTy> {
                                        .getResult()
                                  : arith::AddIOp::create(nb, l, tt, one)
                                        .getResult();
+              Value last = arith::ConstantIndexOp::create(nb, l, steps);
+              Value zero = arith::ConstantIndexOp::create(nb, l, 0);
               at = arith::MinSIOp::create(
-                  nb, l,
-                  arith::MaxSIOp::create(
-                      nb, l, at, arith::ConstantIndexOp::create(nb, l, 0)),
-                  arith::ConstantIndexOp::create(nb, l, steps));
+                  nb, l, arith::MaxSIOp::create(nb, l, at, zero), last);
               Value v = tensor::ExtractOp::create(nb, l, hAll,
                                                   ValueRange{at, row, col});
               return arith::SelectOp::create(nb, l, valid, v,
@@ -1310,8 +1341,10 @@ struct BroadcastBinaryLowering : DNNPattern<OpT> {
     Value result = mapInto(
         rewriter, loc, ValueRange{lhs, rhs}, {lmap, rmap}, type.getShape(), et,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value v = ArithOp::create(b, l, castFloat(b, l, args[0], acc),
-                                    castFloat(b, l, args[1], acc));
+          // One op per statement: the order of ops created inside one
+          // call's arguments would be the host compiler's choice.
+          Value y = castFloat(b, l, args[1], acc);
+          Value v = ArithOp::create(b, l, castFloat(b, l, args[0], acc), y);
           return castFloat(b, l, v, et);
         });
     rewriter.replaceOp(op, result);
