@@ -120,7 +120,8 @@ gpu::GPUFuncOp gpukernels::buildSoftmaxKernel(OpBuilder &builder, Location loc,
   Value c1 = ix.c(1), cAxis = ix.c(axis), c0 = ix.c(0);
   auto loop = scf::ForOp::create(builder, loc, c0, cAxis, c1);
   builder.setInsertionPointToStart(loop.getBody());
-  ValueRange at{o, loop.getInductionVar(), i};
+  // A ValueRange over a braced list would dangle: it does not own the list.
+  SmallVector<Value, 3> at{o, loop.getInductionVar(), i};
   Value x = loadF32(builder, loc, in, at);
   Value e = math::ExpOp::create(builder, loc,
                                 arith::SubFOp::create(builder, loc, x, max));
